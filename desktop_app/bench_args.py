@@ -1,0 +1,11 @@
+"""Arguments of `shoal bench` (kept apart so the CLI parser builds without heavy imports)."""
+
+
+def add_bench_args(p) -> None:
+    p.add_argument("--items", type=int, default=100_000)
+    p.add_argument("--dim", type=int, default=384)
+    p.add_argument("--labels", type=int, default=2000)
+    p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--skip-embedding", action="store_true")
+    p.add_argument("--skip-gui", action="store_true")
+    p.add_argument("--json", help="write the figures to this file")

@@ -1,0 +1,58 @@
+"""`shoal` command line: parses arguments, calls ops/core, prints. No logic of its own."""
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+
+from desktop_app import __version__
+from desktop_app.cli_commands import COMMANDS, add_parsers
+from desktop_app.errors import ShoalError
+
+EPILOG = """examples:
+  shoal demo                                        open the GUI on the bundled sample
+  shoal new spam.shoal --source messages.csv --text-column text
+  shoal embed spam.shoal
+  shoal next spam.shoal -n 10 --json
+  shoal label spam.shoal ITEM_ID spam
+  shoal status spam.shoal --json
+  shoal export spam.shoal out/ --format csv
+  shoal simulate data.csv --text-column text --label-column label --strategy seals --strategy random
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shoal", description="Shoal: label a dataset with as few labels as possible.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"shoal {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except ShoalError as e:
+        print(f"shoal: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("shoal: interrupted; everything done so far is saved", file=sys.stderr)
+        return 130
+    except sqlite3.DatabaseError as e:
+        print(f"shoal: error: the project file could not be read or written ({e})", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"shoal: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)
+        return 2
+
+
+def print_json(obj) -> None:
+    json.dump(obj, sys.stdout, indent=1, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")

@@ -1,0 +1,261 @@
+"""The `shoal` subcommands: name -> (parser setup, handler)."""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from desktop_app.errors import ShoalError
+
+
+def _print_json(obj):
+    from desktop_app.cli import print_json
+
+    print_json(obj)
+
+
+def _source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=["image", "text"], help="inferred when omitted")
+    p.add_argument("--text-column", help="column (CSV/TSV) or key (JSONL) holding the text")
+    p.add_argument("--label-column", help="column/key holding an existing label")
+    p.add_argument("--id-column", help="column/key holding a stable item id")
+    p.add_argument("--labels-from-folders", action="store_true", help="first sub-folder name is the label")
+
+
+def _source_options(args):
+    from desktop_app.core.sources.base import SourceOptions
+
+    return SourceOptions(kind=args.kind, text_column=args.text_column, label_column=args.label_column,
+                         id_column=args.id_column, labels_from_folders=args.labels_from_folders)
+
+
+def _open(path, readonly=False):
+    from desktop_app.store.project import Project
+
+    return Project.open(path, readonly=readonly)
+
+
+def _progress_bar(desc: str, unit: str = "item"):
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, disable=None)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+    return bar, update
+
+
+# ---- commands -----------------------------------------------------------------------------
+def cmd_new(args):
+    from desktop_app.ops.create import new_project
+
+    labels = [s for s in (args.labels or "").split(",") if s.strip()]
+    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
+    with project:
+        c = project.counts()
+        print(f"created {args.project}: {c['n_items']} {project.meta('kind')} items "
+              f"({c['n_skipped']} skipped), {project.n_labeled()} labeled; next: shoal embed {args.project}")
+
+
+def cmd_scan(args):
+    from desktop_app.ops.create import rescan
+
+    with _open(args.project) as project:
+        print(f"added {rescan(project)} new items")
+
+
+def cmd_embed(args):
+    from desktop_app.ops.embed import embed_pending, load_index, reembed
+
+    with _open(args.project) as project:
+        if args.reembed:
+            reembed(project)
+        bar, update = _progress_bar("embedding")
+        result = embed_pending(project, progress=update, batch_size=args.batch_size)
+        bar.close()
+        bar, update = _progress_bar("index")
+        load_index(project, project.load_embeddings(), progress=update)
+        bar.close()
+        c = project.counts()
+        print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
+              f"{result['per_second']:.0f} items/s)")
+
+
+def cmd_next(args):
+    from desktop_app.ops.loop import next_batch
+
+    with _open(args.project) as project:
+        batch = next_batch(project, n=args.n, strategy=args.strategy)
+    if args.json:
+        _print_json(batch)
+    else:
+        for e in batch:
+            what = e.get("path") or (e.get("text") or "").replace("\n", " ")[:80]
+            print(f"{e['id']}\t{e['score']:.3f}\t{what}\t{e['reason']}")
+
+
+def cmd_label(args):
+    from desktop_app.ops.loop import label_items
+
+    if args.csv:
+        answers = _read_answers(args.csv)
+    else:
+        if not args.item or (args.label is None and not args.skip and not args.clear):
+            raise ShoalError("give ITEM_ID and LABEL (or --skip / --clear), or --csv answers.csv")
+        answers = [(args.item, args.label, "skipped" if args.skip else "cleared" if args.clear else "labeled")]
+    with _open(args.project) as project:
+        n = label_items(project, answers)
+    print(f"saved {n} answer{'s' if n != 1 else ''}")
+
+
+def _read_answers(path):
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as e:
+        raise ShoalError(f"cannot read {path}: {e.strerror}") from None
+    if rows and not {"item", "label"} <= set(rows[0]):
+        raise ShoalError(f"{path} needs columns item,label")
+    return [(r["item"], r["label"], "labeled") for r in rows]
+
+
+def cmd_status(args):
+    from desktop_app.ops.status import status
+
+    with _open(args.project, readonly=True) as project:
+        st = status(project)
+    if args.json:
+        _print_json(st)
+        return
+    print(f"{st['project']}: {st['n_items']} items, {st['n_embedded']} embedded, {st['n_labeled']} labeled, "
+          f"{st['n_skipped']} unreadable, {st['rounds']} rounds")
+    for name, n in st["labels"].items():
+        print(f"  {name}: {n}")
+    sig = st["signals"]
+    if sig["cv_accuracy"] is not None:
+        print(f"estimated accuracy {sig['cv_accuracy']:.3f} "
+              f"[{sig['cv_interval'][0]:.3f}, {sig['cv_interval'][1]:.3f}]")
+    print(sig["recommendation"])
+    for s in st["skipped"][:10]:
+        print(f"  skipped {s['path'] or s['uid']}: {s['reason']}")
+
+
+def cmd_export(args):
+    from desktop_app.ops.export import export
+
+    with _open(args.project) as project:
+        files = export(project, args.out, args.format, with_predictions=args.with_predictions,
+                       overwrite=args.overwrite)
+    print(f"wrote {len(files)} files to {args.out}")
+
+
+def cmd_relink(args):
+    from desktop_app.ops.create import relink
+
+    with _open(args.project) as project:
+        relink(project, args.new_source)
+    print(f"{args.project} now reads its items from {args.new_source}")
+
+
+def cmd_simulate(args):
+    from desktop_app.ops.simulate import run_simulation
+
+    result = run_simulation(args.source, _source_options(args), strategies=args.strategy or ["seals", "random"],
+                            budget=args.budget, batch=args.batch, init=args.init, seeds=args.seeds,
+                            positive=args.positive, encoder=args.encoder, limit=args.limit)
+    if args.json:
+        Path(args.json).write_text(__import__("json").dumps(result, indent=1))
+    if args.plot:
+        from desktop_app.ops.plot import plot_curves
+
+        plot_curves(result, args.plot)
+    from desktop_app.core.simulate import summary_table
+
+    print(summary_table(result))
+
+
+def cmd_gui(args):
+    from desktop_app.app import run_gui
+
+    return run_gui(args.target)
+
+
+def cmd_demo(args):
+    from desktop_app.app import run_demo
+
+    return run_demo(kind=args.kind, reset=args.reset)
+
+
+def cmd_bench(args):
+    from desktop_app.bench import run_bench
+
+    return run_bench(args)
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("new", help="create a project from a folder or file")
+    p.add_argument("project")
+    p.add_argument("--source", required=True)
+    p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
+    p.add_argument("--labels", help="comma-separated label names to start with")
+    _source_args(p)
+    p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
+    p.add_argument("project")
+    p = sub.add_parser("embed", help="embed items (resumable) and build the kNN index")
+    p.add_argument("project")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
+    p = sub.add_parser("next", help="the next batch to label, most informative first")
+    p.add_argument("project")
+    p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
+    p.add_argument("--strategy", help="override the project's strategy")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("label", help="label one item, or many from a CSV with columns item,label")
+    p.add_argument("project")
+    p.add_argument("item", nargs="?")
+    p.add_argument("label", nargs="?")
+    p.add_argument("--skip", action="store_true", help="skip the item (not sure / not relevant)")
+    p.add_argument("--clear", action="store_true", help="remove the item's label")
+    p.add_argument("--csv")
+    p = sub.add_parser("status", help="counts, skipped items, model state and stopping signals")
+    p.add_argument("project")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("export", help="write the labeled set for training code")
+    p.add_argument("project")
+    p.add_argument("out")
+    p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
+    p.add_argument("--with-predictions", action="store_true")
+    p.add_argument("--overwrite", action="store_true")
+    p = sub.add_parser("relink", help="point a project at its moved source folder")
+    p.add_argument("project")
+    p.add_argument("new_source")
+    p = sub.add_parser("simulate", help="replay labeling with known labels to compare strategies")
+    p.add_argument("source")
+    _source_args(p)
+    p.add_argument("--strategy", action="append")
+    p.add_argument("--budget", type=int, default=300)
+    p.add_argument("--batch", type=int, default=20)
+    p.add_argument("--init", type=int, default=10)
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--positive", help="turn the task into LABEL vs rest")
+    p.add_argument("--encoder")
+    p.add_argument("--limit", type=int, help="use at most this many items (stratified sample)")
+    p.add_argument("--json")
+    p.add_argument("--plot")
+    p = sub.add_parser("gui", help="open the desktop app")
+    p.add_argument("target", nargs="?", help="a .shoal project, or a folder/file to start one")
+    p = sub.add_parser("demo", help="open the desktop app on the bundled sample")
+    p.add_argument("--kind", choices=["image", "text"], default="image")
+    p.add_argument("--reset", action="store_true", help="start the demo project afresh")
+    p = sub.add_parser("bench", help="measure speed figures")
+    from desktop_app.bench_args import add_bench_args
+
+    add_bench_args(p)
+
+
+COMMANDS = {"new": cmd_new, "scan": cmd_scan, "embed": cmd_embed, "next": cmd_next, "label": cmd_label,
+            "status": cmd_status, "export": cmd_export, "relink": cmd_relink, "simulate": cmd_simulate,
+            "gui": cmd_gui, "demo": cmd_demo, "bench": cmd_bench}

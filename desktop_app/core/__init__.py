@@ -1,0 +1,1 @@
+"""Pure logic over numpy arrays: no Qt, no SQLite."""

@@ -1,0 +1,8 @@
+"""Export format name -> writer(data, out_dir, progress) -> list of files written."""
+from __future__ import annotations
+
+from desktop_app.core.export.hf import write_hf
+from desktop_app.core.export.imagefolder import write_imagefolder
+from desktop_app.core.export.tables import write_csv, write_jsonl
+
+EXPORTERS = {"csv": write_csv, "jsonl": write_jsonl, "imagefolder": write_imagefolder, "hf": write_hf}

@@ -1,0 +1,120 @@
+"""Approximate kNN over embeddings with hnswlib, plus an exact fallback for small sets.
+
+The index is a cache: it can always be rebuilt from the stored embeddings.
+hnswlib is not safe for add_items concurrent with knn_query, so one lock guards both.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+EXACT_BELOW = 5000  # below this many items a brute-force search is fast and exact
+
+
+class KnnIndex:
+    """Cosine kNN over L2-normalised float32 rows, keyed by item index (int)."""
+
+    def __init__(self, dim: int, max_elements: int, *, m: int = 16, ef_construction: int = 100, ef: int = 128):
+        import hnswlib
+
+        self.dim = dim
+        self._ef = ef
+        self._lock = threading.Lock()
+        self._index = hnswlib.Index(space="ip", dim=dim)
+        self._index.init_index(max_elements=max(1, max_elements), M=m, ef_construction=ef_construction,
+                               allow_replace_deleted=False)
+        self._index.set_ef(ef)
+        self._index.set_num_threads(os.cpu_count() or 1)
+
+    @property
+    def count(self) -> int:
+        return self._index.get_current_count()
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray, progress: Callable[[int, int], None] | None = None,
+            cancel: Callable[[], bool] | None = None, chunk: int = 20000) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
+        total = len(ids)
+        with self._lock:
+            need = self._index.get_current_count() + total
+            if need > self._index.get_max_elements():
+                self._index.resize_index(max(need, int(self._index.get_max_elements() * 1.5)))
+        for start in range(0, total, chunk):
+            if cancel and cancel():
+                return
+            with self._lock:
+                self._index.add_items(np.asarray(vectors[start:start + chunk], dtype=np.float32), ids[start:start + chunk])
+            if progress:
+                progress(min(start + chunk, total), total)
+
+    def query(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return (ids, similarities), each (n, k'); k' = min(k, count)."""
+        k = min(k, self.count)
+        if k == 0:
+            n = len(vectors)
+            return np.empty((n, 0), np.int64), np.empty((n, 0), np.float32)
+        with self._lock:
+            self._index.set_ef(max(self._ef, k + 1))
+            ids, dist = self._index.knn_query(np.asarray(vectors, dtype=np.float32), k=k)
+        return ids.astype(np.int64), (1.0 - dist).astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        tmp = Path(str(path) + ".tmp")
+        with self._lock:
+            self._index.save_index(str(tmp))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, dim: int, ef: int = 128) -> "KnnIndex":
+        import hnswlib
+
+        self = cls.__new__(cls)
+        self.dim = dim
+        self._ef = ef
+        self._lock = threading.Lock()
+        self._index = hnswlib.Index(space="ip", dim=dim)
+        self._index.load_index(str(path))
+        self._index.set_ef(ef)  # the saved file does not keep ef
+        self._index.set_num_threads(os.cpu_count() or 1)
+        return self
+
+
+class ExactIndex:
+    """Brute-force cosine kNN; used for small sets and as the recall reference."""
+
+    def __init__(self, vectors: np.ndarray, ids: np.ndarray):
+        self._vectors = np.asarray(vectors, dtype=np.float32)
+        self._ids = np.asarray(ids, dtype=np.int64)
+        self.dim = self._vectors.shape[1] if self._vectors.ndim == 2 else 0
+
+    @property
+    def count(self) -> int:
+        return len(self._ids)
+
+    def query(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        k = min(k, self.count)
+        q = np.asarray(vectors, dtype=np.float32)
+        if k == 0:
+            return np.empty((len(q), 0), np.int64), np.empty((len(q), 0), np.float32)
+        out_ids = np.empty((len(q), k), np.int64)
+        out_sim = np.empty((len(q), k), np.float32)
+        for start in range(0, len(q), 256):
+            sims = q[start:start + 256] @ self._vectors.T
+            part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            psims = np.take_along_axis(sims, part, axis=1)
+            order = np.argsort(-psims, axis=1)
+            out_ids[start:start + 256] = self._ids[np.take_along_axis(part, order, axis=1)]
+            out_sim[start:start + 256] = np.take_along_axis(psims, order, axis=1)
+        return out_ids, out_sim
+
+
+def build_index(vectors: np.ndarray, ids: np.ndarray, progress=None, cancel=None):
+    """An exact index for small sets, HNSW otherwise."""
+    if len(ids) < EXACT_BELOW:
+        return ExactIndex(vectors, ids)
+    index = KnnIndex(vectors.shape[1], len(ids))
+    index.add(vectors, ids, progress=progress, cancel=cancel)
+    return index

@@ -1,0 +1,86 @@
+"""Lightweight heads on frozen embeddings, saved as plain arrays (never pickle)."""
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+
+class LinearHead:
+    """Multinomial logistic regression; class ids are the caller's ints (label ids)."""
+
+    kind = "logreg"
+
+    def __init__(self, C: float = 10.0, max_iter: int = 300, balanced: bool = True):
+        self.C = C
+        self.max_iter = max_iter
+        self.balanced = balanced
+        self.classes_: np.ndarray = np.empty(0, np.int64)
+        self.coef_: np.ndarray | None = None       # (n_classes, dim) or (1, dim) for binary
+        self.intercept_: np.ndarray | None = None
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.coef_ is not None
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "LinearHead":
+        from sklearn.linear_model import LogisticRegression
+
+        y = np.asarray(y, dtype=np.int64)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            self.classes_, self.coef_, self.intercept_ = classes, None, None
+            return self
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter,
+                                   class_weight="balanced" if self.balanced else None)
+        if self.is_fitted and np.array_equal(classes, self.classes_):
+            model.set_params(warm_start=True)
+            model.coef_, model.intercept_, model.classes_ = self.coef_.copy(), self.intercept_.copy(), classes
+        with threadpool_limits(1):
+            model.fit(np.asarray(X, dtype=np.float32), y)
+        self.classes_ = model.classes_.astype(np.int64)
+        self.coef_ = model.coef_.astype(np.float32)
+        self.intercept_ = model.intercept_.astype(np.float32)
+        return self
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(X, dtype=np.float32) @ self.coef_.T + self.intercept_
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """(n, n_classes) probabilities in the order of classes_."""
+        n = len(X)
+        if not self.is_fitted:
+            k = max(1, len(self.classes_))
+            return np.full((n, k), 1.0 / k, dtype=np.float32)
+        z = self.decision(X)
+        if z.shape[1] == 1:  # binary
+            p = 1.0 / (1.0 + np.exp(-z[:, 0]))
+            return np.stack([1 - p, p], axis=1).astype(np.float32)
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if len(self.classes_) == 0:
+            return np.full(len(X), -1, np.int64)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # ---- plain-array persistence -------------------------------------------------
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        out = {"classes": self.classes_.astype(np.int64),
+               "params": np.array([self.C, self.max_iter, float(self.balanced)], np.float64)}
+        if self.is_fitted:
+            out["coef"], out["intercept"] = self.coef_, self.intercept_
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "LinearHead":
+        c, it, bal = arrays["params"].tolist()
+        head = cls(C=float(c), max_iter=int(it), balanced=bool(bal))
+        head.classes_ = np.asarray(arrays["classes"], np.int64)
+        if "coef" in arrays:
+            head.coef_ = np.asarray(arrays["coef"], np.float32)
+            head.intercept_ = np.asarray(arrays["intercept"], np.float32)
+        return head
+
+
+HEADS = {"logreg": LinearHead}

@@ -1,0 +1,26 @@
+"""Strategy name -> stateless function (ctx, n) -> list[Pick]."""
+from __future__ import annotations
+
+from desktop_app.core.selection.random_pick import random_pick
+from desktop_app.core.selection.seals import seals
+from desktop_app.core.selection.uncertain import entropy, least_confidence, margin
+
+STRATEGIES = {
+    "seals": seals,
+    "entropy": entropy,
+    "margin": margin,
+    "least-confidence": least_confidence,
+    "random": random_pick,
+}
+
+# strategies whose candidates come from the SEALS kNN pool (the session keeps it up to date)
+USES_POOL = {"seals"}
+
+
+def get_strategy(name: str):
+    from desktop_app.errors import ShoalError
+
+    try:
+        return STRATEGIES[name]
+    except KeyError:
+        raise ShoalError(f"unknown strategy {name!r}; choose from: {', '.join(sorted(STRATEGIES))}") from None

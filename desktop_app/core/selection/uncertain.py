@@ -1,0 +1,25 @@
+"""Full-pool uncertainty strategies: entropy, margin, least-confidence."""
+from __future__ import annotations
+
+from functools import partial
+
+from desktop_app.core.selection.base import Pick, SelectionContext
+from desktop_app.core.selection.diversity import cold_start, thin_batch
+from desktop_app.core.selection.scores import UNCERTAINTY
+
+
+def rank_by_uncertainty(ctx: SelectionContext, cand, n: int, measure: str, where: str) -> list[Pick]:
+    proba = ctx.predict_proba(cand)
+    scores = UNCERTAINTY[measure](proba)
+    return thin_batch(ctx, cand, scores, n, lambda i, s: f"uncertain ({measure} {s:.2f}){where}")
+
+
+def full_pool(ctx: SelectionContext, n: int, measure: str) -> list[Pick]:
+    if not ctx.has_model:
+        return cold_start(ctx, n)
+    return rank_by_uncertainty(ctx, ctx.sample_unlabeled(), n, measure, "")
+
+
+entropy = partial(full_pool, measure="entropy")
+margin = partial(full_pool, measure="margin")
+least_confidence = partial(full_pool, measure="least-confidence")

@@ -1,0 +1,91 @@
+"""The labeling loop over arrays: pool -> select batch -> labels -> refit -> re-rank.
+
+No Qt, no SQLite: the project layer (ops/) and the simulator both drive this class.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from desktop_app.core.learning.heads import LinearHead
+from desktop_app.core.selection.base import EXCLUDED, UNLABELED, Pick, SelectionContext
+from desktop_app.core.selection.pool import CandidatePool
+from desktop_app.core.selection.registry import USES_POOL, get_strategy
+
+
+class Session:
+    def __init__(self, embeddings: np.ndarray, state: np.ndarray, index=None, head: LinearHead | None = None,
+                 k: int = 100, uncertainty: str = "entropy", seed: int = 0, positive: int | None = None):
+        self.embeddings = embeddings
+        self.state = np.asarray(state, dtype=np.int64).copy()
+        self.index = index
+        self.head = head or LinearHead()
+        self.pool = CandidatePool(len(self.state), k=k)
+        self.uncertainty = uncertainty
+        self.positive = positive
+        self.rng = np.random.default_rng(seed)
+        self.last_fit_ms = 0.0
+        self.last_select_ms = 0.0
+
+    # ---- labels ------------------------------------------------------------------
+    def set_state(self, idx, value: int) -> None:
+        self.state[np.asarray(idx, dtype=np.int64)] = value
+
+    @property
+    def labeled(self) -> np.ndarray:
+        return np.flatnonzero(self.state >= 0)
+
+    @property
+    def n_classes_labeled(self) -> int:
+        return len(np.unique(self.state[self.state >= 0]))
+
+    # ---- model -------------------------------------------------------------------
+    def refit(self) -> float:
+        """Retrain the head on all labels; returns the fit time in ms."""
+        t = time.perf_counter()
+        lab = self.labeled
+        if len(lab):
+            self.head.fit(np.asarray(self.embeddings[lab], np.float32), self.state[lab])
+        self.last_fit_ms = (time.perf_counter() - t) * 1000
+        return self.last_fit_ms
+
+    def predict_proba(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.int64)
+        out = np.empty((len(idx), max(1, len(self.head.classes_))), np.float32)
+        for s in range(0, len(idx), 65536):
+            out[s:s + 65536] = self.head.predict_proba(np.asarray(self.embeddings[idx[s:s + 65536]], np.float32))
+        return out
+
+    def predict(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(class id, confidence) per item; class -1 when no model is trained."""
+        proba = self.predict_proba(idx)
+        if not self.head.is_fitted:
+            return np.full(len(idx), -1, np.int64), np.zeros(len(idx), np.float32)
+        best = np.argmax(proba, axis=1)
+        return self.head.classes_[best], proba[np.arange(len(idx)), best]
+
+    # ---- selection ---------------------------------------------------------------
+    def context(self, exclude=()) -> SelectionContext:
+        state = self.state
+        if len(exclude):
+            state = state.copy()
+            state[np.asarray(list(exclude), dtype=np.int64)] = EXCLUDED
+        return SelectionContext(
+            embeddings=self.embeddings, state=state,
+            predict_proba=self.predict_proba if self.head.is_fitted else None,
+            classes=self.head.classes_, rng=self.rng,
+            pool=self.pool.members(), pool_source=self.pool.source,
+            uncertainty=self.uncertainty, positive=self.positive)
+
+    def select(self, n: int, strategy: str = "seals", exclude=()) -> list[Pick]:
+        fn = get_strategy(strategy)
+        t = time.perf_counter()
+        if strategy in USES_POOL:
+            self.pool.update(self.index, self.embeddings, self.labeled)
+        picks = fn(self.context(exclude), n)
+        self.last_select_ms = (time.perf_counter() - t) * 1000
+        return picks
+
+    def n_unlabeled(self) -> int:
+        return int((self.state == UNLABELED).sum())

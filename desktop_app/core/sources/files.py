@@ -1,0 +1,73 @@
+"""Folders of files: images, or .txt/.md texts (one item per file)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+from desktop_app.core.sources.base import ItemRecord, SourceOptions, content_id, decode_text
+
+IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+TEXT_EXTENSIONS = frozenset({".txt", ".md"})
+MAX_TEXT_FILE = 8 * 1024 * 1024
+
+
+def walk_files(root: Path, extensions: frozenset[str]) -> Iterator[Path]:
+    """Files under root with one of the extensions, sorted, never following symlinked folders."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: None):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith(".") and os.path.splitext(name)[1].lower() in extensions:
+                yield Path(dirpath) / name
+
+
+def count_kinds(root: Path, limit: int = 2000) -> tuple[int, int]:
+    images = texts = 0
+    for i, p in enumerate(walk_files(root, IMAGE_EXTENSIONS | TEXT_EXTENSIONS)):
+        if i >= limit:
+            break
+        if p.suffix.lower() in IMAGE_EXTENSIONS:
+            images += 1
+        else:
+            texts += 1
+    return images, texts
+
+
+def _folder_label(rel: Path, options: SourceOptions) -> str | None:
+    return rel.parts[0] if options.labels_from_folders and len(rel.parts) > 1 else None
+
+
+def _read(path: Path, limit: int | None = None) -> tuple[bytes | None, str | None]:
+    try:
+        with open(path, "rb") as f:
+            data = f.read() if limit is None else f.read(limit + 1)
+    except OSError as e:
+        return None, f"cannot read file: {e.strerror or e}"
+    if not data:
+        return None, "empty file (0 bytes)"
+    if limit is not None and len(data) > limit:
+        data = data[:limit]
+    return data, None
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def image_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+    for path in walk_files(root, IMAGE_EXTENSIONS):
+        rel = _relative(path, root)
+        data, problem = _read(path)
+        uid = content_id(data) if data else "path:" + rel
+        yield ItemRecord(uid=uid, path=rel, label=_folder_label(Path(rel), options), skip_reason=problem)
+
+
+def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+    for path in walk_files(root, TEXT_EXTENSIONS):
+        rel = _relative(path, root)
+        data, problem = _read(path, MAX_TEXT_FILE)
+        text = decode_text(data) if data else None
+        if text is not None and not text.strip():
+            text, problem = None, "empty text"
+        uid = content_id(data) if data else "path:" + rel
+        yield ItemRecord(uid=uid, path=rel, text=text, label=_folder_label(Path(rel), options), skip_reason=problem)

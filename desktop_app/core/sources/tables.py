@@ -1,0 +1,100 @@
+"""Texts from tables and line files: .csv/.tsv, .jsonl, and .txt with one item per line."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from desktop_app.core.sources.base import ItemRecord, SourceOptions, decode_text, text_id
+from desktop_app.errors import ShoalError
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return decode_text(path.read_bytes())
+    except OSError as e:
+        raise ShoalError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+class _Ids:
+    """Turn (row id or text) into unique stable uids; a repeated explicit id is skipped with a reason."""
+
+    def __init__(self):
+        self.seen: set[str] = set()
+
+    def record(self, row_no: int, text, label, given_id) -> ItemRecord:
+        label = None if label is None or str(label).strip() == "" else str(label).strip()
+        text = None if text is None else str(text)
+        problem = None if text and text.strip() else "empty text"
+        if given_id is not None and str(given_id) != "":
+            uid = "id:" + str(given_id)
+            if uid in self.seen:
+                return ItemRecord(uid=f"{uid}#row{row_no}", text=text, label=label,
+                                  skip_reason=f"duplicate id {given_id!s} (row {row_no})")
+        else:
+            uid = text_id(text) if text else f"row:{row_no}"
+        self.seen.add(uid)
+        return ItemRecord(uid=uid, text=text if not problem else None, label=label, skip_reason=problem)
+
+
+def _need_column(name: str | None, header: list[str], what: str, path: Path) -> None:
+    if name is not None and name not in header:
+        raise ShoalError(f"{path.name} has no {what} column {name!r} (columns: {', '.join(header) or 'none'})")
+
+
+def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+    text = _read_text(path)
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if not header:
+        raise ShoalError(f"{path.name} is empty (no header row)")
+    header = [h.strip() for h in header]
+    text_col = options.text_column or ("text" if "text" in header else None)
+    if text_col is None:
+        raise ShoalError(f"{path.name}: say which column holds the text with --text-column (columns: {', '.join(header)})")
+    for name, what in ((text_col, "text"), (options.label_column, "label"), (options.id_column, "id")):
+        _need_column(name, header, what, path)
+    ti = header.index(text_col)
+    li = header.index(options.label_column) if options.label_column else None
+    ii = header.index(options.id_column) if options.id_column else None
+    ids = _Ids()
+    for row_no, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        get = lambda i: row[i] if i is not None and i < len(row) else None  # noqa: E731 - ragged rows
+        if len(row) <= ti:
+            yield ItemRecord(uid=f"row:{row_no}", skip_reason=f"row {row_no} has {len(row)} fields, no text column")
+            continue
+        yield ids.record(row_no, get(ti), get(li), get(ii))
+
+
+def jsonl_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+    key = options.text_column or "text"
+    ids = _Ids()
+    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield ItemRecord(uid=f"line:{line_no}", skip_reason=f"line {line_no} is not valid JSON ({e.msg})")
+            continue
+        if not isinstance(obj, dict) or key not in obj:
+            yield ItemRecord(uid=f"line:{line_no}", skip_reason=f"line {line_no} has no {key!r} key")
+            continue
+        label = obj.get(options.label_column) if options.label_column else None
+        given = obj.get(options.id_column) if options.id_column else None
+        yield ids.record(line_no, obj[key], label, given)
+
+
+def line_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+    ids = _Ids()
+    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+        if line.strip():
+            yield ids.record(line_no, line, None, None)

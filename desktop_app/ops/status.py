@@ -1,0 +1,31 @@
+"""What `shoal status` reports: counts, skipped items, label counts, rounds, model state, signals."""
+from __future__ import annotations
+
+from desktop_app.core import stopping
+from desktop_app.store.project import Project
+
+
+def status(project: Project, max_skipped: int = 1000) -> dict:
+    counts = project.counts()
+    _, _, skipped_by_user = project.current_labels()
+    rounds = project.rounds()
+    last = rounds[-1] if rounds else {}
+    head = project.get_arrays("head")
+    out = {
+        "project": str(project.path), "kind": project.meta("kind"), "source": project.meta("source"),
+        "encoder": project.meta("encoder"), "encoder_identity": project.meta("encoder_identity"),
+        **counts,
+        "n_labeled": project.n_labeled(), "n_skipped_by_user": int(len(skipped_by_user)),
+        "skipped": project.skipped_items(max_skipped),
+        "labels": project.label_counts(),
+        "label_set": [l["name"] for l in project.label_set()],
+        "rounds": len(rounds),
+        "pool_size": last.get("pool_size", 0),
+        "model": {"trained": "coef" in head, "classes": len(head.get("classes", [])),
+                  "fit_ms": last.get("fit_ms")},
+        "settings": {k: project.meta(k) for k in ("strategy", "batch_size", "k", "uncertainty")},
+        "signals": {"cv_accuracy": last.get("cv_accuracy"), "cv_interval": [last.get("cv_low"), last.get("cv_high")],
+                    "changed_fraction": last.get("changed_fraction"), "positives": last.get("positives"),
+                    "recommendation": stopping.recommendation(rounds)},
+    }
+    return out

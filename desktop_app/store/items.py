@@ -1,0 +1,125 @@
+"""Items and their embeddings in the project file, plus the embeddings .npy cache."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Iterable
+
+import numpy as np
+
+from desktop_app.core.sources.base import ItemRecord
+
+
+class ItemsMixin:
+    # ---- items -----------------------------------------------------------------------
+    def add_items(self, records: Iterable[ItemRecord]) -> int:
+        """Add records whose uid is new; return how many were added. Ids stay dense."""
+        added = 0
+        with self.tx():
+            nxt = self.conn.execute("SELECT coalesce(max(idx), -1) + 1 FROM items").fetchone()[0]
+            for r in records:
+                cur = self.conn.execute(
+                    "INSERT OR IGNORE INTO items(idx, uid, path, text, source_label, skip_reason) VALUES (?,?,?,?,?,?)",
+                    (nxt, r.uid, r.path, r.text, r.label, r.skip_reason))
+                if cur.rowcount:
+                    nxt += 1
+                    added += 1
+        return added
+
+    @property
+    def n_items(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def items(self, idxs: Iterable[int]) -> list[dict]:
+        idxs = [int(i) for i in idxs]
+        rows = {}
+        for s in range(0, len(idxs), 500):
+            part = idxs[s:s + 500]
+            q = f"SELECT idx, uid, path, text, source_label, skip_reason, embedded FROM items WHERE idx IN ({','.join('?' * len(part))})"
+            for r in self.conn.execute(q, part):
+                rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded"), r))
+        return [rows[i] for i in idxs if i in rows]
+
+    def item(self, idx: int) -> dict | None:
+        found = self.items([idx])
+        return found[0] if found else None
+
+    def idx_of(self, uid: str) -> int | None:
+        row = self.conn.execute("SELECT idx FROM items WHERE uid=?", (uid,)).fetchone()
+        return int(row[0]) if row else None
+
+    def source_labels(self) -> list[tuple[int, str]]:
+        return [(int(i), s) for i, s in self.conn.execute(
+            "SELECT idx, source_label FROM items WHERE source_label IS NOT NULL ORDER BY idx")]
+
+    def skipped_items(self, limit: int | None = None) -> list[dict]:
+        q = "SELECT idx, uid, path, skip_reason FROM items WHERE skip_reason IS NOT NULL ORDER BY idx"
+        if limit:
+            q += f" LIMIT {int(limit)}"
+        return [dict(zip(("idx", "uid", "path", "reason"), r)) for r in self.conn.execute(q)]
+
+    def counts(self) -> dict[str, int]:
+        n, emb, bad = self.conn.execute(
+            "SELECT count(*), coalesce(sum(embedded), 0), coalesce(sum(skip_reason IS NOT NULL), 0) FROM items").fetchone()
+        return {"n_items": n, "n_embedded": emb, "n_skipped": bad}
+
+    # ---- embeddings --------------------------------------------------------------------
+    def pending_embedding(self, limit: int) -> list[dict]:
+        rows = self.conn.execute("SELECT idx, path, text FROM items WHERE embedded=0 AND skip_reason IS NULL "
+                                 "ORDER BY idx LIMIT ?", (int(limit),))
+        return [dict(zip(("idx", "path", "text"), r)) for r in rows]
+
+    def n_pending_embedding(self) -> int:
+        return int(self.conn.execute(
+            "SELECT count(*) FROM items WHERE embedded=0 AND skip_reason IS NULL").fetchone()[0])
+
+    def store_embeddings(self, idxs: Iterable[int], vectors: np.ndarray, failures: dict[int, str]) -> None:
+        """Store one encoded batch and the items that failed, in one transaction."""
+        vectors = np.asarray(vectors, dtype=np.float32)
+        with self.tx():
+            self.conn.executemany("INSERT OR REPLACE INTO embeddings(idx, vec) VALUES (?, ?)",
+                                  [(int(i), v.tobytes()) for i, v in zip(idxs, vectors)])
+            self.conn.executemany("UPDATE items SET embedded=1 WHERE idx=?", [(int(i),) for i in idxs])
+            self.conn.executemany("UPDATE items SET skip_reason=? WHERE idx=?",
+                                  [(reason, int(i)) for i, reason in failures.items()])
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def clear_embeddings(self) -> None:
+        with self.tx():
+            self.conn.execute("DELETE FROM embeddings")
+            self.conn.execute("UPDATE items SET embedded=0")
+            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('emb_stamp', '0')")
+
+    def embedded_mask(self) -> np.ndarray:
+        mask = np.zeros(self.n_items, dtype=bool)
+        idx = np.fromiter((r[0] for r in self.conn.execute("SELECT idx FROM embeddings")), dtype=np.int64)
+        mask[idx] = True
+        return mask
+
+    def embeddings_stamp(self) -> int:
+        return int(self.meta("emb_stamp", 0))
+
+    def load_embeddings(self) -> np.ndarray:
+        """(n_items, dim) float32, memory-mapped from the cache; rows not embedded are zero."""
+        dim = int(self.meta("dim", 0))
+        stamp = f"{self.meta('encoder_identity')}:{self.embeddings_stamp()}:{self.n_items}:{dim}"
+        npy, info = self.cache_dir / "embeddings.npy", self.cache_dir / "embeddings.json"
+        try:
+            if json.loads(info.read_text())["stamp"] == stamp:
+                arr = np.load(npy, mmap_mode="r")
+                if arr.shape == (self.n_items, dim):
+                    return arr
+        except (OSError, ValueError, KeyError):
+            pass
+        tmp = npy.with_suffix(".tmp.npy")
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(self.n_items, max(dim, 1)))
+        for idx, blob in self.conn.execute("SELECT idx, vec FROM embeddings"):
+            vec = np.frombuffer(blob, dtype=np.float32)
+            if vec.shape == (dim,):
+                out[idx] = vec
+        out.flush()
+        del out
+        os.replace(tmp, npy)
+        info.write_text(json.dumps({"stamp": stamp}))
+        return np.load(npy, mmap_mode="r")

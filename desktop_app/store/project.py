@@ -1,0 +1,199 @@
+"""The *.shoal project file: one SQLite database, one writer (Anki's rule).
+
+Every label is committed before the call returns. The kNN index and an embeddings .npy
+sit beside the file in <name>.shoal-cache/ as rebuildable caches.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop_app.errors import ShoalError
+from desktop_app.store import arrays, schema
+from desktop_app.store.items import ItemsMixin
+from desktop_app.store.labels import LabelsMixin
+from desktop_app.store.lock import ProjectLock
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class Project(ItemsMixin, LabelsMixin):
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool):
+        self.path = Path(path)
+        self.conn = conn
+        self._lock = lock
+        self.readonly = readonly
+
+    # ---- open / create -----------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, meta: dict[str, Any]) -> "Project":
+        path = Path(path)
+        if path.exists():
+            raise ShoalError(f"{path} already exists; pick another name or open it")
+        if not path.parent.exists():
+            raise ShoalError(f"folder {path.parent} does not exist")
+        lock = ProjectLock(path)
+        lock.acquire()
+        try:
+            conn = cls._connect(path)
+            schema.create(conn)
+            project = cls(path, conn, lock, readonly=False)
+            project.set_meta({"created_at": time.time(), "shoal_schema": schema.SCHEMA_VERSION, **meta})
+            return project
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def open(cls, path: str | Path, readonly: bool = False) -> "Project":
+        path = Path(path)
+        if not path.is_file():
+            raise ShoalError(f"project not found: {path}")
+        with open(path, "rb") as f:
+            head = f.read(100)
+        if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+            raise ShoalError(f"{path} is not a Shoal project (not an SQLite file, or truncated)")
+        if int.from_bytes(head[68:72], "big") != schema.APPLICATION_ID:
+            raise ShoalError(f"{path} is an SQLite file but not a Shoal project")
+        version = int.from_bytes(head[60:64], "big")
+        if version > schema.SCHEMA_VERSION:
+            raise ShoalError(f"{path} was written by a newer Shoal (schema {version} > {schema.SCHEMA_VERSION}); "
+                             "upgrade Shoal to open it")
+        lock = None
+        if not readonly:
+            lock = ProjectLock(path)
+            lock.acquire()
+        try:
+            conn = cls._connect(path, readonly=readonly)
+            try:
+                conn.execute("SELECT count(*) FROM meta").fetchone()
+                if not readonly and version < schema.SCHEMA_VERSION:
+                    schema.upgrade(conn, version)
+            except sqlite3.DatabaseError as e:
+                conn.close()
+                raise ShoalError(f"{path} is damaged and cannot be read ({e})") from None
+            return cls(path, conn, lock, readonly)
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+
+    @staticmethod
+    def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if self._lock:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def tx(self):
+        """A write transaction: `with project.tx(): ...` commits or rolls back."""
+        if self.readonly:
+            raise ShoalError("project is open read-only")
+        return _Transaction(self.conn)
+
+    # ---- meta (settings) -----------------------------------------------------------
+    def meta(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def all_meta(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM meta")}
+
+    def set_meta(self, values: dict[str, Any]) -> None:
+        with self.tx():
+            self.conn.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                                  [(k, json.dumps(v)) for k, v in values.items()])
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def source_root(self) -> Path:
+        return Path(self.meta("source_root"))
+
+    @property
+    def cache_dir(self) -> Path:
+        d = self.path.with_name(self.path.name + "-cache")
+        d.mkdir(exist_ok=True)
+        return d
+
+    # ---- arrays (head state, prediction snapshots) -----------------------------------
+    def put_arrays(self, prefix: str, values: dict[str, np.ndarray]) -> None:
+        with self.tx():
+            self.conn.execute("DELETE FROM arrays WHERE name LIKE ?", (prefix + ".%",))
+            self.conn.executemany("INSERT INTO arrays(name, dtype, shape, data) VALUES (?,?,?,?)",
+                                  [(f"{prefix}.{k}", *arrays.encode(v)) for k, v in values.items()])
+
+    def get_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        rows = self.conn.execute("SELECT name, dtype, shape, data FROM arrays WHERE name LIKE ?", (prefix + ".%",))
+        return {name[len(prefix) + 1:]: arrays.decode(d, s, b) for name, d, s, b in rows}
+
+    # ---- rounds and queue --------------------------------------------------------------
+    def add_round(self, n_labeled: int, stats: dict[str, Any]) -> int:
+        with self.tx():
+            cur = self.conn.execute("INSERT INTO rounds(round, at, n_labeled, stats) VALUES "
+                                    "((SELECT coalesce(max(round), 0) + 1 FROM rounds), ?, ?, ?)",
+                                    (time.time(), n_labeled, json.dumps(stats)))
+            return int(self.conn.execute("SELECT round FROM rounds WHERE rowid=?", (cur.lastrowid,)).fetchone()[0])
+
+    def rounds(self) -> list[dict[str, Any]]:
+        return [{"round": r, "at": at, "n_labeled": n, **json.loads(s)}
+                for r, at, n, s in self.conn.execute("SELECT round, at, n_labeled, stats FROM rounds ORDER BY round")]
+
+    def save_queue(self, picks: list[dict[str, Any]], round_: int) -> None:
+        with self.tx():
+            self.conn.execute("DELETE FROM queue")
+            self.conn.executemany(
+                "INSERT INTO queue(position, idx, score, reason, neighbour_of, round) VALUES (?,?,?,?,?,?)",
+                [(i, p["idx"], p["score"], p["reason"], p.get("neighbour_of"), round_) for i, p in enumerate(picks)])
+
+    def load_queue(self) -> list[dict[str, Any]]:
+        return [dict(zip(("idx", "score", "reason", "neighbour_of", "round"), r)) for r in self.conn.execute(
+            "SELECT idx, score, reason, neighbour_of, round FROM queue ORDER BY position")]
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = True
+        else:
+            self._owner = False
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self._owner:
+            return False
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+        return False
