@@ -67,9 +67,9 @@ def near(pixel, colour, tol=40) -> bool:
 def test_encode_real_images_gives_unit_vectors(encoder, fmnist, tmp_path):
     paths = [save(Image.new("RGB", (64, 64), c), tmp_path / f"solid{i}.png")
              for i, c in enumerate([RED, BLUE, WHITE, (0, 0, 0)])]
-    ramp = np.tile(np.linspace(0, 255, 300, dtype=np.uint8), (200, 1))
-    paths.append(save(Image.fromarray(np.dstack([ramp, ramp.T[:200, :200].repeat(2, 1)[:, :300], 255 - ramp])),
-                      tmp_path / "gradient.jpg", quality=90))
+    h = np.tile(np.linspace(0, 255, 300).astype(np.uint8), (200, 1))  # horizontal ramp
+    v = np.tile(np.linspace(0, 255, 200).astype(np.uint8)[:, None], (1, 300))  # vertical ramp
+    paths.append(save(Image.fromarray(np.dstack([h, v, 255 - h])), tmp_path / "gradient.jpg", quality=90))
     paths += [save(Image.fromarray(fmnist[0][i]), tmp_path / f"fm{i}.png") for i in range(3)]
     vecs = encoder.encode([encoder.prepare(p) for p in paths])
     assert vecs.shape == (len(paths), 1280) and vecs.dtype == np.float32

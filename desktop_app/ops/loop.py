@@ -137,16 +137,14 @@ def resolve_item(project: Project, item: str) -> int:
     return idx
 
 
-def label_items(project: Project, answers: list[tuple[str, str]], origin: str = "cli") -> int:
-    """Apply (item id, label name or 'skip' / 'clear') answers in one durable transaction."""
+def label_items(project: Project, answers: list[tuple[str, str | None, str]], origin: str = "cli") -> int:
+    """Apply (item id, label name, state) answers in one durable transaction.
+    state is 'labeled' (a new label name joins the label set), 'skipped' or 'cleared'."""
     changes = []
-    for item, name in answers:
-        idx = resolve_item(project, item)
-        if name in ("-", "skip"):
-            changes.append((idx, None, "skipped"))
-        elif name == "clear":
-            changes.append((idx, None, "cleared"))
-        else:
-            changes.append((idx, project.label_id(name, create=True), "labeled"))
-    project.set_labels(changes, origin=origin)
+    with project.tx():
+        for item, name, state in answers:
+            idx = resolve_item(project, item)
+            label_id = project.label_id(name, create=True) if state == "labeled" else None
+            changes.append((idx, label_id, state))
+        project.set_labels(changes, origin=origin)
     return len(changes)

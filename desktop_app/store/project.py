@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ class Project(ItemsMixin, LabelsMixin):
         self.conn = conn
         self._lock = lock
         self.readonly = readonly
+        # one connection, shared by the GUI thread and workers: writes are serialised here
+        self.mutex = threading.RLock()
 
     # ---- open / create -----------------------------------------------------------
     @classmethod
@@ -113,7 +116,7 @@ class Project(ItemsMixin, LabelsMixin):
         """A write transaction: `with project.tx(): ...` commits or rolls back."""
         if self.readonly:
             raise ShoalError("project is open read-only")
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.mutex)
 
     # ---- meta (settings) -----------------------------------------------------------
     def meta(self, key: str, default: Any = None) -> Any:
@@ -178,10 +181,12 @@ class Project(ItemsMixin, LabelsMixin):
 
 
 class _Transaction:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, mutex: threading.RLock):
         self.conn = conn
+        self.mutex = mutex
 
     def __enter__(self):
+        self.mutex.acquire()
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN IMMEDIATE")
             self._owner = True
@@ -190,10 +195,9 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        if not self._owner:
-            return False
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+        try:
+            if self._owner:
+                self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self.mutex.release()
         return False
