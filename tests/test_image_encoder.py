@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from desktop_app.core.embedding.efficientnet import EfficientNetLite0Encoder
-from desktop_app.core.sources.image_io import IMAGE_EXTENSIONS, load_rgb
+from desktop_app.core.sources.image_io import IMAGE_EXTENSIONS, load_rgb, to_rgb_array
 from desktop_app.errors import ItemError
 
 FMNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -56,6 +56,10 @@ def bad(path: Path) -> str:
     msg = str(e.value)
     assert msg.strip() and "\n" not in msg
     return msg
+
+
+def load_rgb_array(gray28: np.ndarray) -> np.ndarray:
+    return to_rgb_array(Image.fromarray(gray28, "L"))
 
 
 def near(pixel, colour, tol=40) -> bool:
@@ -106,10 +110,15 @@ def test_identity_and_prepare_errors(encoder, tmp_path):
         encoder.prepare(tmp_path / "empty.jpg")
 
 
-def load_rgb_array(gray28: np.ndarray) -> np.ndarray:
-    from desktop_app.core.sources.image_io import to_rgb_array
+def test_prepare_is_thread_safe(encoder, fmnist, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
 
-    return to_rgb_array(Image.fromarray(gray28, "L"))
+    paths = [save(Image.fromarray(fmnist[0][i]), tmp_path / f"t{i}.png") for i in range(16)]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(encoder.prepare, paths * 2))
+    for p, arr in zip(paths * 2, threaded):
+        assert np.array_equal(arr, encoder.prepare(p))
+
 
 
 # ---------------------------------------------------------------- image_io: bad files

@@ -8,6 +8,7 @@ import numpy as np
 from desktop_app.core import stopping
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED
+from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
 from desktop_app.ops.embed import check_encoder, load_index
@@ -101,6 +102,7 @@ def finish_round(project: Project, session: Session, strategy: str) -> dict:
     positive = session.positive
     if positive is not None:
         stats["positives"] = int((session.state == positive).sum())
+    session.pool.update(session.index, session.embeddings, lab)
     stats["pool_size"] = len(session.pool)
     project.add_round(len(lab), stats)
     return stats
@@ -111,6 +113,9 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     """The current batch if some of it is unanswered; otherwise refit and select a new one."""
     n = int(n or project.meta("batch_size", 20))
     strategy = strategy or project.meta("strategy", "seals")
+    get_strategy(strategy)
+    if project.counts()["n_embedded"] == 0:
+        raise ShoalError(f"no item is embedded yet; run: shoal embed {project.path}")
     left = pending_queue(project)
     if left:
         return describe(project, left[:n])
@@ -130,7 +135,7 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
 
 def resolve_item(project: Project, item: str) -> int:
     idx = project.idx_of(item)
-    if idx is None and item.isdigit():
+    if idx is None:  # the source's own id, without our "id:" prefix
         idx = project.idx_of("id:" + item)
     if idx is None:
         raise ShoalError(f"no item with id {item!r} in this project")

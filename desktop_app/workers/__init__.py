@@ -1,0 +1,1 @@
+"""Background work for the GUI: QThreadPool/QRunnable glue (QtCore only)."""

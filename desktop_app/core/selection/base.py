@@ -34,6 +34,8 @@ class SelectionContext:
     uncertainty: str = "entropy"
     positive: int | None = None            # class id for search / positives
     max_scored: int = 200_000              # full-pool strategies score at most this many (subsample)
+    anchors: np.ndarray | None = None      # representatives of regions with no label yet, biggest first
+    explore_share: float = 0.1             # share of a batch that re-anchoring may spend on them
 
     @property
     def unlabeled(self) -> np.ndarray:

@@ -1,0 +1,198 @@
+"""Small Qt-free helpers the desktop app needs on top of ops/: source preview, cold-start batches,
+one labeling round prepared ahead (refit + select + annotate), the demo project, save-as."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.core.selection.base import UNLABELED
+from desktop_app.core.sources.base import SourceOptions, decode_text
+from desktop_app.core.sources.registry import scan
+from desktop_app.errors import ShoalError
+from desktop_app.ops.create import new_project
+from desktop_app.ops.loop import build_state, describe, finish_round
+from desktop_app.store.project import Project
+
+N_NEIGHBOURS = 4
+
+
+# ---- new-project dialog ----------------------------------------------------------------------
+def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> dict:
+    """The first rows of a source: {"kind", "columns", "rows"} (tables: raw columns; others: records)."""
+    path = Path(source).expanduser()
+    if path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".tab"):
+        with open(path, "rb") as f:
+            head = decode_text(f.read(256 * 1024))
+        delim = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+        rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=delim))
+        if not rows:
+            raise ShoalError(f"{path.name} is empty (no header row)")
+        return {"kind": "text", "columns": [h.strip() for h in rows[0]], "rows": rows[1:n + 1]}
+    if path.is_file() and path.suffix.lower() == ".jsonl":
+        out, cols = [], []
+        with open(path, "rb") as f:
+            for line in decode_text(f.read(256 * 1024)).splitlines()[:n]:
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict):
+                    cols += [k for k in obj if k not in cols]
+                    out.append(obj)
+        return {"kind": "text", "columns": cols, "rows": [[str(o.get(c, "")) for c in cols] for o in out]}
+    found = scan(path, options)
+    rows = []
+    for rec in found.records:
+        rows.append([rec.uid, rec.path or "", (rec.text or "")[:200], rec.label or "", rec.skip_reason or ""])
+        if len(rows) >= n:
+            break
+    return {"kind": found.kind, "columns": ["id", "path", "text", "label", "problem"], "rows": rows}
+
+
+# ---- batches -------------------------------------------------------------------------------------
+def cold_start_batch(project: Project, n: int, seed: int = 0) -> list[dict]:
+    """A random batch of unlabeled, readable items: labelable before any embedding exists."""
+    rows = project.conn.execute(
+        "SELECT idx FROM items WHERE skip_reason IS NULL AND idx NOT IN (SELECT idx FROM labels)").fetchall()
+    idxs = np.array([r[0] for r in rows], np.int64)
+    if not len(idxs):
+        return []
+    pick = np.random.default_rng(seed + project.n_labeled()).choice(idxs, min(n, len(idxs)), replace=False)
+    entries = [{"idx": int(i), "score": 0.0, "reason": "cold start (random)", "neighbour_of": None} for i in pick]
+    project.save_queue(entries, len(project.rounds()))
+    return describe(project, entries)
+
+
+def resume_batch(project: Project) -> list[dict]:
+    """The saved queue (answered entries included, so the batch position survives a restart)."""
+    return describe(project, project.load_queue())
+
+
+def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), finish: bool = True) -> dict:
+    """One round, run off the GUI thread: sync labels, refit + stopping signals (when `finish`),
+    select the next batch (not containing `exclude`), and annotate it for display."""
+    session.state = build_state(project)
+    stats = None
+    if finish and len(session.labeled):
+        stats = finish_round(project, session, strategy)
+    if not (session.state == UNLABELED).any():
+        return {"batch": [], "stats": stats, "review": review_predictions(session)}
+    t = time.perf_counter()
+    picks = session.select(n, strategy, exclude=list(exclude))
+    select_ms = (time.perf_counter() - t) * 1000
+    entries = [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of} for p in picks]
+    batch = annotate(project, session, describe(project, entries))
+    for b, e in zip(batch, entries):
+        b["_entry"] = e
+    return {"batch": batch, "stats": stats, "select_ms": round(select_ms, 1), "review": review_predictions(session),
+            "round": len(project.rounds())}
+
+
+def promote(project: Project, batch: list[dict]) -> None:
+    """Make a prepared batch the current queue (so a restart resumes it)."""
+    project.save_queue([b["_entry"] for b in batch if "_entry" in b] or
+                       [{"idx": b["idx"], "score": b["score"], "reason": b["reason"], "neighbour_of": None}
+                        for b in batch], len(project.rounds()))
+
+
+def annotate(project: Project, session, batch: list[dict]) -> list[dict]:
+    """Add the model's guess (label id, confidence) and the nearest labeled neighbours to entries."""
+    if not batch:
+        return batch
+    idx = np.array([b["idx"] for b in batch], np.int64)
+    pred, conf = session.predict(idx) if session.head.is_fitted else (np.full(len(idx), -1), np.zeros(len(idx)))
+    lab = session.labeled
+    neigh = np.empty((len(idx), 0), np.int64)
+    if len(lab) and len(lab) <= 200_000:
+        emb = np.asarray(session.embeddings[idx], np.float32)
+        sims = emb @ np.asarray(session.embeddings[lab], np.float32).T
+        k = min(N_NEIGHBOURS, len(lab))
+        top = np.argsort(-sims, axis=1)[:, :k]
+        neigh = lab[top]
+    names = {l["id"]: l["name"] for l in project.label_set()}
+    wanted = {int(i) for row in neigh for i in row}
+    rows = {r["idx"]: r for r in project.items(sorted(wanted))}
+    for b, p, c, nb in zip(batch, pred, conf, neigh):
+        b["guess"] = int(p) if p >= 0 else None
+        b["confidence"] = float(c)
+        b["neighbours"] = [{"idx": int(i), "id": rows[int(i)]["uid"], "path": rows[int(i)]["path"],
+                            "text": rows[int(i)]["text"], "label": names.get(int(session.state[i]))}
+                           for i in nb if int(i) in rows]
+    return batch
+
+
+def review_predictions(session) -> dict:
+    """Model predictions for the labeled items: {"idx", "pred", "conf"} arrays (empty without a model)."""
+    lab = session.labeled
+    if not session.head.is_fitted or not len(lab):
+        return {"idx": np.empty(0, np.int64), "pred": np.empty(0, np.int64), "conf": np.empty(0, np.float32)}
+    pred, conf = session.predict(lab)
+    return {"idx": lab, "pred": np.asarray(pred, np.int64), "conf": np.asarray(conf, np.float32)}
+
+
+def status_line(project: Project, stats: dict | None = None) -> str:
+    rounds = project.rounds()
+    last = stats or (rounds[-1] if rounds else {})
+    parts = [f"round {len(rounds)}", f"{project.n_labeled()} labels"]
+    if last.get("fit_ms") is not None:
+        parts.append(f"refit {last['fit_ms']:.0f} ms")
+    if last.get("cv_accuracy") is not None:
+        parts.append(f"est. accuracy {last['cv_accuracy']:.2f}")
+    return " · ".join(parts)
+
+
+# ---- demo and save-as ------------------------------------------------------------------------------
+def demo_project(data_dir: Path, kind: str = "image", reset: bool = False) -> Path:
+    """Copy the bundled sample into data_dir on first run and create its project; returns the path.
+    The sample's true labels are never imported (only the class names seed the label set)."""
+    from desktop_app.resources_path import resource
+
+    if kind not in ("image", "text"):
+        raise ShoalError(f"unknown demo kind {kind!r}; use image or text")
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    project_path = data_dir / f"demo-{kind}.shoal"
+    if reset:
+        for p in (project_path, Path(f"{project_path}-wal"), Path(f"{project_path}-shm")):
+            p.unlink(missing_ok=True)
+        shutil.rmtree(f"{project_path}-cache", ignore_errors=True)
+    if project_path.exists():
+        return project_path
+    demo = resource("demo")
+    if kind == "image":
+        src = data_dir / "images"
+        if not src.exists():
+            shutil.copytree(demo / "images", src)
+        with open(demo / "images_truth.csv", newline="") as f:
+            names = sorted({r["label"] for r in csv.DictReader(f)})
+        options = SourceOptions(kind="image")
+    else:
+        src = data_dir / "texts.csv"
+        if not src.exists():
+            shutil.copy(demo / "texts.csv", src)
+        with open(src, newline="", encoding="utf-8") as f:
+            names = sorted({r["label"] for r in csv.DictReader(f)})
+        options = SourceOptions(kind="text", text_column="text", id_column="id")  # no label_column
+    new_project(project_path, src, options, labels=names).close()
+    return project_path
+
+
+def save_as(project: Project, target: str | Path) -> Path:
+    """Copy the open project to a new file (online backup, consistent even mid-session)."""
+    target = Path(target)
+    if target.exists():
+        raise ShoalError(f"{target} already exists; pick another name")
+    with project.mutex:
+        dst = sqlite3.connect(target)
+        try:
+            project.conn.backup(dst)
+        finally:
+            dst.close()
+    return target
