@@ -48,6 +48,7 @@ step "PyInstaller"
 
 BIN="$DIST/shoal/shoal"
 [[ -x "$BIN" ]] || { echo "build.sh: no binary at $BIN" >&2; exit 1; }
+install -m 755 "$REPO/packaging/install-desktop.sh" "$DIST/shoal/install-desktop.sh"
 step "built $BIN ($(du -sh "$DIST/shoal" | cut -f1))"
 "$BIN" --version
 echo "next: bash packaging/smoke_test.sh $BIN"
