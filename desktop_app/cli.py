@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         print("shoal: interrupted; everything done so far is saved", file=sys.stderr)
         return 130
     except sqlite3.DatabaseError as e:
-        print(f"shoal: error: the project file could not be read or written ({e})", file=sys.stderr)
+        from desktop_app.errors import sqlite_problem
+
+        print(f"shoal: error: {sqlite_problem(e, getattr(args, 'project', 'the project file'))}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"shoal: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)

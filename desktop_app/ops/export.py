@@ -60,6 +60,10 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
         raise ShoalError(f"{out} exists and is not an empty folder; pick another or pass --overwrite")
     if not out.parent.is_dir():
         raise ShoalError(f"folder {out.parent} does not exist")
+    if fmt == "imagefolder":  # copies the image files: their folder must be there
+        from desktop_app.ops.create import check_source
+
+        check_source(project)
     data = gather(project, with_predictions=with_predictions, with_embeddings=(fmt == "hf"))
     if not any(r.get("label") for r in data.rows):
         raise ShoalError("nothing to export: no item is labeled yet")

@@ -89,7 +89,9 @@ class ItemsMixin:
         with self.tx():
             self.conn.execute("DELETE FROM embeddings")
             self.conn.execute("UPDATE items SET embedded=0")
-            self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('emb_stamp', '0')")
+            # stamps only ever grow, so no cache built before the clear can look current after it
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     def embedded_mask(self) -> np.ndarray:
         mask = np.zeros(self.n_items, dtype=bool)

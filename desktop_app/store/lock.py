@@ -14,7 +14,11 @@ class ProjectLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise ShoalError(f"cannot write in {self.path.parent} ({e.strerror or e}): Shoal keeps a lock file "
+                             "beside the project; make the folder writable, or use `shoal status` to read it") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -6,15 +6,17 @@ sit beside the file in <name>.shoal-cache/ as rebuildable caches.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from desktop_app.errors import ShoalError
+from desktop_app.errors import ShoalError, sqlite_problem
 from desktop_app.store import arrays, schema
 from desktop_app.store.items import ItemsMixin
 from desktop_app.store.labels import LabelsMixin
@@ -44,6 +46,7 @@ class Project(ItemsMixin, LabelsMixin):
         lock.acquire()
         try:
             conn = cls._connect(path)
+            _writer_pragmas(conn)
             schema.create(conn)
             project = cls(path, conn, lock, readonly=False)
             project.set_meta({"created_at": time.time(), "shoal_schema": schema.SCHEMA_VERSION, **meta})
@@ -54,32 +57,42 @@ class Project(ItemsMixin, LabelsMixin):
 
     @classmethod
     def open(cls, path: str | Path, readonly: bool = False) -> "Project":
+        """Open a project; any file that is not a healthy Shoal project of this or an older schema is
+        refused with one clear ShoalError before anything is written to it."""
         path = Path(path)
         if not path.is_file():
             raise ShoalError(f"project not found: {path}")
-        with open(path, "rb") as f:
-            head = f.read(100)
-        if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
-            raise ShoalError(f"{path} is not a Shoal project (not an SQLite file, or truncated)")
-        if int.from_bytes(head[68:72], "big") != schema.APPLICATION_ID:
-            raise ShoalError(f"{path} is an SQLite file but not a Shoal project")
-        version = int.from_bytes(head[60:64], "big")
-        if version > schema.SCHEMA_VERSION:
-            raise ShoalError(f"{path} was written by a newer Shoal (schema {version} > {schema.SCHEMA_VERSION}); "
-                             "upgrade Shoal to open it")
+        _check_header(path)
+        if not readonly and not os.access(path, os.W_OK):
+            raise ShoalError(f"{path} is read-only; make it writable (or copy it) to change it")
         lock = None
         if not readonly:
             lock = ProjectLock(path)
             lock.acquire()
         try:
-            conn = cls._connect(path, readonly=readonly)
             try:
+                conn = cls._connect(path, readonly=readonly)
+            except sqlite3.DatabaseError as e:
+                raise ShoalError(sqlite_problem(e, path)) from None
+            try:
+                # the header read above can be stale while a WAL holds newer commits: ask SQLite
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if app_id != schema.APPLICATION_ID:
+                    raise ShoalError(f"{path} is an SQLite file but not a Shoal project")
+                if version > schema.SCHEMA_VERSION:
+                    raise ShoalError(_newer(path, version))
                 conn.execute("SELECT count(*) FROM meta").fetchone()
-                if not readonly and version < schema.SCHEMA_VERSION:
-                    schema.upgrade(conn, version)
+                if not readonly:
+                    _writer_pragmas(conn)
+                    if version < schema.SCHEMA_VERSION:
+                        schema.upgrade(conn, version)
             except sqlite3.DatabaseError as e:
                 conn.close()
-                raise ShoalError(f"{path} is damaged and cannot be read ({e})") from None
+                raise ShoalError(sqlite_problem(e, path)) from None
+            except BaseException:
+                conn.close()
+                raise
             return cls(path, conn, lock, readonly)
         except BaseException:
             if lock:
@@ -89,11 +102,20 @@ class Project(ItemsMixin, LabelsMixin):
     @staticmethod
     def _connect(path: Path, readonly: bool = False) -> sqlite3.Connection:
         if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            uri = "file:" + urllib.parse.quote(str(path.absolute()))
+            conn = sqlite3.connect(uri + "?mode=ro", uri=True, check_same_thread=False)
+            try:
+                conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+            except sqlite3.OperationalError:
+                # a read-only folder: SQLite cannot create the WAL index (-shm) beside the file. With no
+                # WAL pending the file alone is the whole truth, so read it as immutable.
+                wal = Path(str(path) + "-wal")
+                if wal.exists() and wal.stat().st_size:
+                    raise
+                conn.close()
+                conn = sqlite3.connect(uri + "?immutable=1", uri=True, check_same_thread=False)
         else:
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=5000")
         return conn
@@ -201,3 +223,39 @@ class _Transaction:
         finally:
             self.mutex.release()
         return False
+
+
+def _writer_pragmas(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")  # a label is on disk when the call returns
+
+
+def _newer(path: Path, version: int) -> str:
+    return (f"{path} was written by a newer Shoal (schema {version} > {schema.SCHEMA_VERSION}); "
+            "upgrade Shoal to open it")
+
+
+def _check_header(path: Path) -> bytes:
+    """Cheap checks on the first 100 bytes (and the size) before SQLite touches the file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as e:
+        raise ShoalError(f"cannot read {path}: {e.strerror or e}") from None
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise ShoalError(f"{path} is not a Shoal project (not an SQLite file, or truncated)")
+    wal, journal = Path(str(path) + "-wal"), Path(str(path) + "-journal")
+    wal_empty = (not wal.exists() or wal.stat().st_size == 0) and not journal.exists()
+    if wal_empty and int.from_bytes(head[68:72], "big") != schema.APPLICATION_ID:
+        raise ShoalError(f"{path} is an SQLite file but not a Shoal project")
+    version = int.from_bytes(head[60:64], "big")
+    if version > schema.SCHEMA_VERSION:
+        raise ShoalError(_newer(path, version))
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    n_pages = int.from_bytes(head[28:32], "big")
+    size = path.stat().st_size
+    # with no WAL pending, a healthy file holds exactly the pages its header counts
+    if wal_empty and page >= 512 and (size % page or (head[24:28] == head[92:96] and n_pages * page > size)):
+        raise ShoalError(f"{path} is damaged: the file is truncated ({size} bytes, expected {n_pages * page})")
+    return head

@@ -55,14 +55,22 @@ UPGRADES: dict[int, str] = {}
 
 
 def create(conn: sqlite3.Connection) -> None:
-    with conn:
-        conn.executescript(SCHEMA_V1)
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    _atomic(conn, SCHEMA_V1 + f"\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {SCHEMA_VERSION};")
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> None:
+    """Step the file up to SCHEMA_VERSION; each step commits whole or not at all (a crash mid-step
+    leaves the file at the previous version, and the next open simply runs the step again)."""
     for v in range(version + 1, SCHEMA_VERSION + 1):
-        with conn:
-            conn.executescript(UPGRADES[v])
-            conn.execute(f"PRAGMA user_version = {v}")
+        _atomic(conn, UPGRADES[v] + f"\nPRAGMA user_version = {v};")
+
+
+def _atomic(conn: sqlite3.Connection, script: str) -> None:
+    # executescript() commits first and then runs in autocommit mode: without an explicit
+    # transaction every statement would commit on its own
+    try:
+        conn.executescript("BEGIN IMMEDIATE;\n" + script + "\nCOMMIT;")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from desktop_app.core.export.base import ExportData, folder_names, safe_name
 from desktop_app.errors import ShoalError
@@ -16,11 +16,17 @@ def write_imagefolder(data: ExportData, out: Path, progress=None) -> list[Path]:
     folders = folder_names(data.labels)
     written, missing = [], []
     for i, row in enumerate(r for r in data.rows if r.get("label") is not None):
-        src = data.source_root / row["path"]
+        rel = PurePosixPath(str(row["path"] or ""))
+        if not row["path"] or rel.is_absolute() or ".." in rel.parts:  # only files under the source root
+            missing.append({"id": row["id"], "path": row["path"], "reason": "path outside the source folder"})
+            continue
+        src = data.source_root / rel
         folder = out / folders[row["label"]]
         folder.mkdir(exist_ok=True)
-        name = safe_name(Path(row["path"]).name, max_len=120)
-        dest = folder / f"{row['id'][:12]}_{name}" if (folder / name).exists() else folder / name
+        name = safe_name(rel.name, max_len=120)
+        dest = folder / name
+        if dest.exists():
+            dest = folder / safe_name(f"{row['id'][:12]}_{name}", max_len=140)
         if dest.resolve().parent != folder.resolve():
             raise ShoalError(f"refusing to write outside the export folder: {dest}")
         try:

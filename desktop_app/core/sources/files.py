@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from desktop_app.core.sources.base import ItemRecord, SourceOptions, content_id, decode_text
+from desktop_app.errors import ItemError
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 TEXT_EXTENSIONS = frozenset({".txt", ".md"})
@@ -54,8 +55,23 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def _bad_name(path: Path, root: Path) -> ItemRecord | None:
+    """A file name that is not valid UTF-8 cannot be stored (nor shown): skip it, with the reason."""
+    rel = _relative(path, root)
+    try:
+        rel.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        return ItemRecord(uid="badname:" + content_id(os.fsencode(path)), path=shown,
+                          skip_reason="file name is not valid UTF-8; rename the file to use it")
+
+
 def image_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     for path in walk_files(root, IMAGE_EXTENSIONS):
+        if bad := _bad_name(path, root):
+            yield bad
+            continue
         rel = _relative(path, root)
         data, problem = _read(path)
         uid = content_id(data) if data else "path:" + rel
@@ -64,9 +80,15 @@ def image_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
 
 def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     for path in walk_files(root, TEXT_EXTENSIONS):
+        if bad := _bad_name(path, root):
+            yield bad
+            continue
         rel = _relative(path, root)
         data, problem = _read(path, MAX_TEXT_FILE)
-        text = decode_text(data) if data else None
+        try:
+            text = decode_text(data) if data else None
+        except ItemError as e:
+            text, problem = None, str(e)
         if text is not None and not text.strip():
             text, problem = None, "empty text"
         uid = content_id(data) if data else "path:" + rel

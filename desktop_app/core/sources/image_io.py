@@ -27,6 +27,7 @@ _TRANSPOSE = {  # EXIF orientation -> transform that displays the image upright 
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+FILE_NOT_FOUND = "file not found"
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
 
@@ -38,7 +39,7 @@ def load_rgb(path: str | os.PathLike, size: int = 224) -> np.ndarray:
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise ItemError("file not found") from None
+        raise ItemError(FILE_NOT_FOUND) from None
     except PermissionError:
         raise ItemError("permission denied") from None
     except OSError as e:
@@ -61,7 +62,7 @@ def load_rgb(path: str | os.PathLike, size: int = 224) -> np.ndarray:
     except PermissionError:
         raise ItemError("permission denied") from None
     except FileNotFoundError:
-        raise ItemError("file not found") from None
+        raise ItemError(FILE_NOT_FOUND) from None
     except MemoryError:
         raise ItemError("out of memory while decoding image") from None
     except OSError as e:

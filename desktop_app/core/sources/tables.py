@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from desktop_app.core.sources.base import ItemRecord, SourceOptions, decode_text, text_id
-from desktop_app.errors import ShoalError
+from desktop_app.errors import ItemError, ShoalError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -19,6 +19,17 @@ def _read_text(path: Path) -> str:
         return decode_text(path.read_bytes())
     except OSError as e:
         raise ShoalError(f"cannot read {path}: {e.strerror or e}") from None
+    except ItemError as e:
+        raise ShoalError(f"cannot read {path.name}: {e}") from None
+
+
+def _storable(s: str) -> str:
+    """JSON may spell lone surrogates ("\\ud800"); they cannot be stored as UTF-8: make them "?"."""
+    try:
+        s.encode("utf-8")
+        return s
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "replace").decode("utf-8")
 
 
 class _Ids:
@@ -28,8 +39,9 @@ class _Ids:
         self.seen: set[str] = set()
 
     def record(self, row_no: int, text, label, given_id) -> ItemRecord:
-        label = None if label is None or str(label).strip() == "" else str(label).strip()
-        text = None if text is None else str(text)
+        label = None if label is None or str(label).strip() == "" else _storable(str(label).strip())
+        text = None if text is None else _storable(str(text))
+        given_id = None if given_id is None else _storable(str(given_id))
         problem = None if text and text.strip() else "empty text"
         if given_id is not None and str(given_id) != "":
             uid = "id:" + str(given_id)
@@ -84,6 +96,10 @@ def jsonl_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             yield ItemRecord(uid=f"line:{line_no}", skip_reason=f"line {line_no} is not valid JSON ({e.msg})")
+            continue
+        except (ValueError, RecursionError) as e:  # a 5,000-digit number, nesting 10,000 deep...
+            yield ItemRecord(uid=f"line:{line_no}", skip_reason=f"line {line_no} cannot be read as JSON "
+                                                                f"({type(e).__name__}: {str(e)[:80]})")
             continue
         if not isinstance(obj, dict) or key not in obj:
             yield ItemRecord(uid=f"line:{line_no}", skip_reason=f"line {line_no} has no {key!r} key")
