@@ -17,7 +17,7 @@ from desktop_app.core.sources.base import SourceOptions, decode_text
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
 from desktop_app.ops.create import new_project
-from desktop_app.ops.loop import build_state, describe, finish_round
+from desktop_app.ops.loop import build_state, describe, finish_round, save_pool
 from desktop_app.store.project import Project
 
 N_NEIGHBOURS = 4
@@ -75,18 +75,22 @@ def resume_batch(project: Project) -> list[dict]:
     return describe(project, project.load_queue())
 
 
-def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), finish: bool = True) -> dict:
-    """One round, run off the GUI thread: sync labels, refit + stopping signals (when `finish`),
-    select the next batch (not containing `exclude`), and annotate it for display."""
+def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), finish: str | None = "round") -> dict:
+    """One round, run off the GUI thread: sync labels; refit — as a recorded round with stopping signals
+    (finish="round") or only to re-rank mid-batch (finish="refit"); select the next batch (not containing
+    `exclude`) and annotate it for display."""
     session.state = build_state(project)
     stats = None
-    if finish and len(session.labeled):
+    if finish == "round" and len(session.labeled):
         stats = finish_round(project, session, strategy)
+    elif finish == "refit" and session.n_classes_labeled >= 2:
+        session.refit()
     if not (session.state == UNLABELED).any():
         return {"batch": [], "stats": stats, "review": review_predictions(session)}
     t = time.perf_counter()
     picks = session.select(n, strategy, exclude=list(exclude))
     select_ms = (time.perf_counter() - t) * 1000
+    save_pool(project, session)  # the SEALS pool survives a restart, as with `shoal next`
     entries = [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of} for p in picks]
     batch = annotate(project, session, describe(project, entries))
     for b, e in zip(batch, entries):
@@ -117,6 +121,10 @@ def annotate(project: Project, session, batch: list[dict]) -> list[dict]:
         top = np.argsort(-sims, axis=1)[:, :k]
         neigh = lab[top]
     names = {l["id"]: l["name"] for l in project.label_set()}
+    for b in batch:  # name the labeled item a pick was reached from by its path when it has one
+        if b.get("neighbour_of"):
+            src = project.item(project.idx_of(b["neighbour_of"]))
+            b["neighbour_name"] = (src or {}).get("path") or b["neighbour_of"]
     wanted = {int(i) for row in neigh for i in row}
     rows = {r["idx"]: r for r in project.items(sorted(wanted))}
     for b, p, c, nb in zip(batch, pred, conf, neigh):

@@ -1,0 +1,247 @@
+"""The open project and its background work: create/open/close, embedding, session, rounds.
+
+The GUI thread only does quick reads and single-transaction label writes. Everything long runs on
+the TaskRunner; the Session object is touched only by tasks of the serial "model"/"round" channels.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop_app.ops import gui_support
+from desktop_app.ops.embed import embed_pending
+from desktop_app.ops.loop import describe, open_session
+from desktop_app.store.project import Project
+from desktop_app.workers.tasks import TaskRunner
+
+log = logging.getLogger("shoal.gui")
+
+
+class ProjectController(QObject):
+    opened = Signal()
+    closed = Signal()
+    batch_changed = Signal()
+    labels_changed = Signal(list)
+    label_set_changed = Signal()
+    round_done = Signal(object)           # stats dict or None
+    review_changed = Signal()
+    embed_progress = Signal(int, int, float, float)   # done, total, items/s, eta seconds
+    embed_state = Signal(str)             # running | done | paused | idle
+    model_state = Signal(str)             # human-readable: what the model worker is doing
+    error = Signal(str)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.runner = TaskRunner(self, max_threads=4)
+        self.project: Project | None = None
+        self.session = None               # only touched inside model-channel tasks
+        self.session_ready = False
+        self.batch: list[dict] = []
+        self.pos = 0
+        self.prefetched: dict | None = None
+        self.waiting = False
+        self.preds: dict | None = None       # model predictions for labeled items (review table)
+        self.last_stats: dict | None = None
+        self.embedding = False
+        self._embed_t0 = 0.0
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def open(self, path: str | Path) -> None:
+        self.close()
+        self.adopt(Project.open(path))
+
+    def create(self, path, source, options, encoder=None, labels=None, on_done=None) -> None:
+        from desktop_app.ops.create import new_project
+
+        self.close()
+        self.model_state.emit("Reading the source…")
+
+        def done(project):
+            self.adopt(project)
+            if on_done:
+                on_done(project)
+        self.runner.submit("create", lambda p, c: new_project(path, source, options, encoder, labels),
+                           on_done=done, on_error=self._fail)
+
+    def adopt(self, project: Project) -> None:
+        self.project = project
+        self.session, self.session_ready, self.prefetched, self.waiting, self.preds = None, False, None, False, None
+        self.last_stats = (project.rounds() or [None])[-1]
+        self._load_batch()
+        self.opened.emit()
+        if project.n_pending_embedding():
+            self.start_embedding()
+        else:
+            self.embed_state.emit("idle")
+            self._open_session()
+        self.batch_changed.emit()
+
+    def close(self) -> None:
+        if self.project is None:
+            return
+        self.runner.cancel_all()
+        self.runner.wait(60000)
+        self.project.close()
+        self.project, self.session, self.session_ready = None, None, False
+        self.batch, self.pos, self.prefetched, self.waiting, self.embedding = [], 0, None, False, False
+        self.model_state.emit("")
+        self.closed.emit()
+
+    def _fail(self, message: str) -> None:
+        self.model_state.emit("")
+        self.error.emit(message)
+
+    # ---- embedding ------------------------------------------------------------------------------
+    def start_embedding(self) -> None:
+        project = self.project
+        self.embedding, self._embed_t0 = True, time.perf_counter()
+        self.embed_state.emit("running")
+        self.runner.submit("embed", lambda p, c: embed_pending(project, progress=p, cancel=c),
+                           on_done=self._embedded, on_error=self._embed_failed, on_progress=self._embed_progress)
+
+    def cancel_embedding(self) -> None:
+        if self.embedding:
+            self.runner.cancel("embed")
+            self.embedding = False
+            self.embed_state.emit("paused")
+            if self.project.counts()["n_embedded"]:
+                self._open_session()
+
+    def _embed_progress(self, done: int, total: int) -> None:
+        secs = max(time.perf_counter() - self._embed_t0, 1e-6)
+        rate = done / secs
+        self.embed_progress.emit(done, total, rate, (total - done) / rate if rate > 0 else -1.0)
+
+    def _embedded(self, result: dict) -> None:
+        self.embedding = False
+        self.embed_state.emit("paused" if result.get("cancelled") else "done")
+        log.info("embedding: %s", result)
+        self._open_session()
+
+    def _embed_failed(self, message: str) -> None:
+        self.embedding = False
+        self.embed_state.emit("paused")
+        self.error.emit(message)
+
+    # ---- model: session, rounds, prefetch ---------------------------------------------------------------
+    def _open_session(self) -> None:
+        project = self.project
+        self.session_ready, self.prefetched = False, None
+        current = [dict(b) for b in self.batch]
+        self.model_state.emit("Loading the kNN index…")
+
+        def work(progress, cancel):
+            self.session = open_session(project, progress=progress, cancel=cancel)
+            return gui_support.annotate(project, self.session, current)
+        self.runner.submit("model", work, on_done=self._session_opened, on_error=self._fail, serial=True)
+
+    def _session_opened(self, annotated: list[dict]) -> None:
+        self.session_ready = True
+        self.model_state.emit("")
+        by_idx = {b["idx"]: b for b in annotated}
+        for b in self.batch:
+            b.update({k: v for k, v in by_idx.get(b["idx"], {}).items() if k in ("guess", "confidence", "neighbours", "neighbour_name")})
+        if self.waiting or not self.batch:
+            self.waiting = True
+        self.request_round()
+        self.batch_changed.emit()
+
+    def request_round(self, mid_batch: bool = False) -> None:
+        """Refit (when labels changed since the last round) and select the next batch, in the background.
+        Mid-batch requests only refit (no round is recorded) so the prefetched batch uses fresh labels."""
+        if not self.session_ready or self.project is None:
+            return
+        project = self.project
+        n = int(project.meta("batch_size", 20))
+        strategy = project.meta("strategy", "seals")
+        rounds = project.rounds()
+        changed = project.n_labeled() != (rounds[-1]["n_labeled"] if rounds else 0)
+        finish = None if not changed else ("refit" if mid_batch else "round")
+        exclude = [b["idx"] for b in self.batch] if not self.waiting else []
+        self.model_state.emit("Retraining and ranking…" if finish else "Ranking…")
+
+        def work(progress, cancel):
+            return gui_support.prepare_round(project, self.session, n, strategy, exclude=exclude, finish=finish)
+        self.runner.submit("round", work, on_done=self._round_ready, on_error=self._fail, serial=True)
+
+    def _round_ready(self, result: dict) -> None:
+        self.model_state.emit("")
+        self.prefetched = result
+        self.preds = result["review"]
+        if result["stats"]:
+            self.last_stats = result["stats"]
+            self.round_done.emit(result["stats"])
+        self.review_changed.emit()
+        if self.waiting:
+            self.next_batch()
+
+    def batch_done(self) -> bool:
+        return bool(self.batch) and self.pos >= len(self.batch)
+
+    def next_batch(self) -> None:
+        """Called when the current batch is answered: show the prefetched batch without waiting."""
+        project = self.project
+        if self.prefetched is not None:
+            answered = {r[0] for r in project.conn.execute("SELECT idx FROM labels")}
+            pre, self.prefetched = self.prefetched, None
+            batch = [b for b in pre["batch"] if b["idx"] not in answered]
+            if batch or not pre["batch"]:  # an empty prefetch means: nothing left to label
+                gui_support.promote(project, batch)
+                self.batch, self.pos, self.waiting = batch, 0, False
+                self.batch_changed.emit()
+                if batch:
+                    self.request_round()
+                return
+        if not self.session_ready:
+            self.batch, self.pos = gui_support.cold_start_batch(project, int(project.meta("batch_size", 20))), 0
+            self.waiting = not self.batch
+        else:
+            self.waiting = True
+            if not self.runner.busy("round"):
+                self.request_round()
+        self.batch_changed.emit()
+
+    def _load_batch(self) -> None:
+        project = self.project
+        queue = gui_support.resume_batch(project)
+        answered = {r[0] for r in project.conn.execute("SELECT idx FROM labels")}
+        open_pos = [i for i, b in enumerate(queue) if b["idx"] not in answered]
+        if queue and open_pos:
+            self.batch, self.pos = queue, open_pos[0]
+        elif project.n_pending_embedding():
+            self.batch, self.pos = gui_support.cold_start_batch(project, int(project.meta("batch_size", 20))), 0
+        else:
+            self.batch, self.pos, self.waiting = [], 0, True
+
+    def current(self) -> dict | None:
+        return self.batch[self.pos] if 0 <= self.pos < len(self.batch) else None
+
+    # ---- settings, export, relink ---------------------------------------------------------------------------
+    def set_setting(self, key: str, value) -> None:
+        if self.project is None or self.project.meta(key) == value:
+            return
+        self.project.set_meta({key: value})
+        if key == "k":
+            self._open_session()
+        else:
+            self.prefetched = None
+            self.request_round()
+
+    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress) -> None:
+        from desktop_app.ops.export import export
+
+        project = self.project
+        self.runner.submit("export", lambda p, c: export(project, out, fmt, with_predictions=with_predictions,
+                                                         overwrite=overwrite, progress=p),
+                           on_done=on_done, on_error=on_error, on_progress=on_progress)
+
+    def relink(self, new_source: str) -> None:
+        from desktop_app.ops.create import relink
+
+        relink(self.project, new_source)
+
+    def describe_items(self, idxs: list[int]) -> list[dict]:
+        return describe(self.project, [{"idx": i, "score": 0.0, "reason": ""} for i in idxs])

@@ -1,0 +1,102 @@
+"""Export dialog: the engine's formats, a progress bar, and Open-containing-folder at the end."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
+                               QProgressBar, QPushButton, QVBoxLayout)
+
+from desktop_app.core.export.registry import EXPORTERS
+from desktop_app.qt.labeling_view import plain_label
+
+FORMAT_HELP = {"csv": "CSV table: id, path/text, label", "jsonl": "JSON Lines, one labeled item per line",
+               "imagefolder": "one folder per label with the image files (images only)",
+               "hf": "Hugging Face datasets layout, with embeddings"}
+
+
+class ExportDialog(QDialog):
+    def __init__(self, pc, parent=None):
+        super().__init__(parent)
+        self.pc = pc
+        self.setWindowTitle("Export labeled dataset")
+        self.resize(620, 260)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.fmt = QComboBox()
+        for name in EXPORTERS:
+            if name == "imagefolder" and pc.project.meta("kind") != "image":
+                continue
+            self.fmt.addItem(f"{name} — {FORMAT_HELP.get(name, '')}", name)
+        form.addRow("Format", self.fmt)
+        p = pc.project.path
+        self.out = QLineEdit(str(p.parent / f"{p.stem}-export"))
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        b = QPushButton("Choose…")
+        b.clicked.connect(self._pick)
+        row.addWidget(b)
+        form.addRow("Into folder", row)
+        self.preds = QCheckBox("Also write the model's predictions for unlabeled items")
+        self.overwrite = QCheckBox("Replace the folder if it already has files")
+        form.addRow("", self.preds)
+        form.addRow("", self.overwrite)
+        lay.addLayout(form)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        lay.addWidget(self.progress)
+        self.result = plain_label("")
+        self.result.setWordWrap(True)
+        lay.addWidget(self.result)
+        lay.addStretch(1)
+        buttons = QHBoxLayout()
+        self.open_folder = QPushButton("Open containing folder")
+        self.open_folder.setVisible(False)
+        self.open_folder.clicked.connect(self._open_folder)
+        self.go = QPushButton("Export")
+        self.go.setDefault(True)
+        self.go.clicked.connect(self.start)
+        close = QPushButton("Close")
+        close.clicked.connect(self.reject)
+        buttons.addWidget(self.open_folder)
+        buttons.addStretch(1)
+        buttons.addWidget(self.go)
+        buttons.addWidget(close)
+        lay.addLayout(buttons)
+        self.files: list[Path] = []
+
+    def _pick(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Export into", str(Path(self.out.text()).parent))
+        if d:
+            self.out.setText(d)
+
+    def start(self) -> None:
+        self.go.setEnabled(False)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)
+        self.result.setText("Exporting…")
+        self.pc.export(self.out.text().strip(), self.fmt.currentData(), self.preds.isChecked(),
+                       self.overwrite.isChecked(), on_done=self._done, on_error=self._failed,
+                       on_progress=self._progress)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _done(self, files) -> None:
+        self.files = list(files)
+        self.progress.setRange(0, 1)
+        self.progress.setValue(1)
+        self.go.setEnabled(True)
+        n = len(self.files)
+        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}")
+        self.open_folder.setVisible(True)
+
+    def _failed(self, message: str) -> None:
+        self.progress.setVisible(False)
+        self.go.setEnabled(True)
+        self.result.setText("Export failed: " + message)
+
+    def _open_folder(self) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.out.text().strip()))))

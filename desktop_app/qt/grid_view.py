@@ -1,0 +1,112 @@
+"""The current batch as a grid of thumbnails: select several (click, shift-click, rubber band) and
+press a digit to label them all."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
+
+from desktop_app.qt.label_bar import plain_tip
+from desktop_app.qt.labeling_view import plain_label
+
+THUMB = 128
+
+
+class BatchGridModel(QAbstractListModel):
+    def __init__(self, pc, lc, images, parent=None):
+        super().__init__(parent)
+        self.pc, self.lc, self.images = pc, lc, images
+        self._rows: list[dict] = []
+        self._answers: dict[int, str | None] = {}
+        images.loaded.connect(self._loaded)
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._rows = list(self.pc.batch) if self.pc.project else []
+        self._answers = {r["idx"]: self.lc.answer_of(r["idx"]) for r in self._rows}
+        self.endResetModel()
+
+    def refresh_answers(self) -> None:
+        self._answers = {r["idx"]: self.lc.answer_of(r["idx"]) for r in self._rows}
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def idx_at(self, row: int) -> int:
+        return self._rows[row]["idx"]
+
+    def _path(self, r: dict) -> str | None:
+        return str(self.pc.project.source_root / r["path"]) if r.get("path") else None
+
+    def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        r = self._rows[index.row()]
+        answer = self._answers.get(r["idx"])
+        if role == Qt.DisplayRole:
+            if r.get("path") and self.pc.project.meta("kind") == "image":
+                return f"{index.row() + 1}. {answer or '—'}"
+            return f"{index.row() + 1}. [{answer or '—'}]  {(r.get('text') or '')[:140]}"
+        if role == Qt.DecorationRole and r.get("path") and self.pc.project.meta("kind") == "image":
+            img = self.images.get(self._path(r), THUMB)
+            if img is None or img.isNull():
+                placeholder = QPixmap(THUMB, THUMB)
+                placeholder.fill(QColor("#d8d8d8"))
+                return placeholder
+            pix = QPixmap.fromImage(img)  # small images (28 px) are enlarged so the grid stays readable
+            return pix.scaled(THUMB, THUMB, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        if role == Qt.SizeHintRole and self.pc.project.meta("kind") == "image":
+            return QSize(THUMB + 16, THUMB + 28)
+        if role == Qt.ToolTipRole:
+            return plain_tip(f"{r.get('path') or r['id']}\n{r.get('reason', '')}")
+        if role == Qt.ForegroundRole and answer:
+            return QColor("#2a7a2a")
+        return None
+
+    def _loaded(self, path: str, size: int) -> None:
+        if size != THUMB or self.pc.project is None:
+            return
+        for i, r in enumerate(self._rows):
+            if self._path(r) == path:
+                self.dataChanged.emit(self.index(i), self.index(i), [Qt.DecorationRole])
+
+
+class GridView(QWidget):
+    def __init__(self, pc, lc, images, parent=None):
+        super().__init__(parent)
+        self.pc = pc
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        tip = plain_label("Select items (click, Shift+click, drag a rectangle), then press 1–9 to label them all, "
+                          "0 to skip. Ctrl+A selects the whole batch.", "color: palette(dark);")
+        tip.setWordWrap(True)
+        lay.addWidget(tip)
+        self.model = BatchGridModel(pc, lc, images, self)
+        self.list = QListView()
+        self.list.setModel(self.model)
+        self.list.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.list.setSelectionRectVisible(True)
+        self.list.setResizeMode(QListView.Adjust)
+        self.list.setMovement(QListView.Static)
+        lay.addWidget(self.list, 1)
+        pc.batch_changed.connect(self.model.reload)
+        pc.labels_changed.connect(self.model.refresh_answers)
+        pc.label_set_changed.connect(self.model.refresh_answers)
+        pc.opened.connect(self._layout_for_kind)
+
+    def _layout_for_kind(self) -> None:
+        if self.pc.project.meta("kind") == "image":
+            self.list.setViewMode(QListView.IconMode)
+            self.list.setIconSize(QSize(THUMB, THUMB))
+            self.list.setGridSize(QSize(THUMB + 28, THUMB + 36))
+            self.list.setSpacing(6)
+            self.list.setWordWrap(True)
+        else:
+            self.list.setViewMode(QListView.ListMode)
+            self.list.setWordWrap(False)
+
+    def selected_idxs(self) -> list[int]:
+        return [self.model.idx_at(i.row()) for i in sorted(self.list.selectionModel().selectedIndexes(),
+                                                           key=lambda i: i.row())]

@@ -1,0 +1,134 @@
+"""Labeling actions on the open project: digits, skip, back, undo/redo, label-set edits.
+
+Every edit is a Qt-free command (desktop_app.ops.commands) pushed on a QUndoStack; the label is
+committed to the project file inside `push` (redo), before the view moves on."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from desktop_app.errors import ShoalError
+from desktop_app.ops.commands import AddLabel, DeleteLabel, MergeLabels, RenameLabel, SetLabels
+from desktop_app.qt.controller import ProjectController
+from desktop_app.qt.undo import OpCommand
+
+
+class LabelingController(QObject):
+    message = Signal(str)
+
+    def __init__(self, pc: ProjectController, parent: QObject | None = None):
+        super().__init__(parent)
+        self.pc = pc
+        self.undo_stack = QUndoStack(self)
+        pc.opened.connect(self.undo_stack.clear)
+        pc.closed.connect(self.undo_stack.clear)
+
+    # ---- label set ------------------------------------------------------------------------------
+    def labels(self) -> list[dict]:
+        return self.pc.project.label_set() if self.pc.project else []
+
+    def label_for_digit(self, digit: int) -> dict | None:
+        labels = self.labels()
+        return labels[digit - 1] if 1 <= digit <= len(labels) else None
+
+    def add_label(self, name: str) -> None:
+        self.undo_stack.push(OpCommand(AddLabel(self.pc.project, name), f"add label {name}", self._changed))
+
+    def rename_label(self, label_id: int, name: str) -> None:
+        self.undo_stack.push(OpCommand(RenameLabel(self.pc.project, label_id, name), f"rename label to {name}",
+                                       self._changed))
+
+    def merge_labels(self, source_id: int, target_id: int) -> int:
+        changes = MergeLabels(self.pc.project, source_id, target_id).do()
+        self._irreversible(changes)
+        return len(changes)
+
+    def delete_label(self, label_id: int) -> int:
+        changes = DeleteLabel(self.pc.project, label_id).do()
+        self._irreversible(changes)
+        return len(changes)
+
+    def _irreversible(self, changes) -> None:
+        self.undo_stack.clear()  # older commands may name a label that no longer exists
+        self.pc.label_set_changed.emit()
+        self.pc.labels_changed.emit(changes)
+
+    # ---- labeling ---------------------------------------------------------------------------------
+    def press_digit(self, digit: int, idxs: list[int] | None = None) -> bool:
+        """Label the current item (or `idxs`) with the digit's label; False when nothing happened."""
+        label = self.label_for_digit(digit)
+        if label is None:
+            n = len(self.labels())
+            self.message.emit(f"No label {digit}: the label set has {n} label{'s' if n != 1 else ''} — "
+                              "press N to add one")
+            return False
+        return self._answer(idxs, label["id"], "labeled", f"label {label['name']}")
+
+    def skip(self, idxs: list[int] | None = None) -> bool:
+        return self._answer(idxs, None, "skipped", "skip")
+
+    def clear(self, idxs: list[int]) -> bool:
+        return self._answer(idxs, None, "cleared", "clear label")
+
+    def _answer(self, idxs, label_id, state, text) -> bool:
+        pc = self.pc
+        single = idxs is None
+        if single:
+            cur = pc.current()
+            if cur is None:
+                return False
+            idxs = [cur["idx"]]
+        if not idxs:
+            return False
+        try:
+            self.undo_stack.push(OpCommand(SetLabels(pc.project, list(idxs), label_id, state), text, self._changed))
+        except ShoalError as e:
+            pc.error.emit(str(e))
+            return False
+        if single:
+            pc.pos += 1
+            finished = pc.batch_done()
+            if pc.pos == len(pc.batch) - 4:  # re-rank with the labels of this batch so far, before it ends
+                pc.request_round(mid_batch=True)
+        else:
+            in_batch = {b["idx"] for b in pc.batch} & set(idxs)
+            finished = bool(in_batch) and len(self._answered()) == len(pc.batch)
+        if finished:
+            pc.pos = len(pc.batch)
+            pc.next_batch()
+        else:
+            pc.batch_changed.emit()
+        return True
+
+    def _answered(self) -> set[int]:
+        idxs = [b["idx"] for b in self.pc.batch]
+        if not idxs:
+            return set()
+        q = f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(idxs))})"
+        return {r[0] for r in self.pc.project.conn.execute(q, idxs)}
+
+    def back(self) -> None:
+        pc = self.pc
+        if pc.pos > 0:
+            pc.pos = min(pc.pos, len(pc.batch)) - 1
+            pc.batch_changed.emit()
+
+    def _changed(self, changes, op, undone: bool) -> None:
+        pc = self.pc
+        if isinstance(op, (AddLabel, RenameLabel)):
+            pc.label_set_changed.emit()
+            return
+        if undone and changes:  # show the item whose answer was undone, when it is in this batch
+            where = [i for i, b in enumerate(pc.batch) if b["idx"] == changes[0][0]]
+            if where:
+                pc.pos = where[0]
+                pc.batch_changed.emit()
+        pc.labels_changed.emit(changes)
+
+    def answer_of(self, idx: int) -> str | None:
+        cur = self.pc.project.current_label(idx) if self.pc.project else None
+        if cur is None:
+            return None
+        if cur[1] == "skipped":
+            return "skipped"
+        return next((l["name"] for l in self.labels() if l["id"] == cur[0]), None)

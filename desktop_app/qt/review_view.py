@@ -1,0 +1,124 @@
+"""Review tab: every labeled item, sortable and filterable; change labels; disagreements flagged."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QMenu,
+                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+
+from desktop_app.qt.label_bar import button_text
+from desktop_app.qt.labeling_view import plain_label
+from desktop_app.qt.review_model import ReviewModel
+
+
+class ReviewView(QWidget):
+    def __init__(self, pc, lc, parent=None):
+        super().__init__(parent)
+        self.pc, self.lc = pc, lc
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by id, path or text…")
+        self.search.setClearButtonEnabled(True)
+        self.label_filter = QComboBox()
+        self.disagree = QCheckBox("Only disagreements with the model")
+        self.count = plain_label("", "color: palette(dark);")
+        bar.addWidget(self.search, 2)
+        bar.addWidget(self.label_filter, 1)
+        bar.addWidget(self.disagree)
+        bar.addWidget(self.count)
+        lay.addLayout(bar)
+        self.model = ReviewModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # labeling order until a click
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideRight)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(False)
+        for col, width in enumerate((180, 380, 130, 130, 90, 90)):
+            self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(1, QHeaderView.Stretch)
+        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.empty = plain_label("No labels yet — label items in the Label tab and they appear here.",
+                                 "color: palette(mid); font-size: 15px;")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        lay.addWidget(self.stack, 1)
+        self._debounce = QTimer(self, singleShot=True, interval=250, timeout=self.reload)
+        self.search.textChanged.connect(lambda _: self._debounce.start())
+        self.label_filter.currentIndexChanged.connect(lambda _: self.reload())
+        self.disagree.toggled.connect(lambda _: self.reload())
+        pc.review_changed.connect(self.reload)
+        pc.labels_changed.connect(lambda *_: self._debounce.start())
+        pc.label_set_changed.connect(self._labels_changed)
+        pc.opened.connect(self._labels_changed)
+        pc.opened.connect(self._columns_for_kind)
+        pc.closed.connect(self.reload)
+
+    def _columns_for_kind(self) -> None:
+        image = self.pc.project.meta("kind") == "image"  # images: the path says it all, no content column
+        self.table.setColumnHidden(1, image)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch if image else QHeaderView.Interactive)
+
+    def _labels_changed(self) -> None:
+        current = self.label_filter.currentData()
+        self.label_filter.blockSignals(True)
+        self.label_filter.clear()
+        self.label_filter.addItem("All labels", None)
+        for l in self.lc.labels():
+            self.label_filter.addItem(l["name"], l["id"])
+        i = self.label_filter.findData(current)
+        self.label_filter.setCurrentIndex(max(i, 0))
+        self.label_filter.blockSignals(False)
+        self.reload()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.reload()
+
+    _dirty = True
+
+    def reload(self) -> None:
+        if not self.isVisible() and self.pc.project is not None:
+            self._dirty = True  # refreshed when the tab is shown: no GUI work per round while hidden
+            return
+        self._dirty = False
+        m = self.model
+        m.filter_text = self.search.text().strip()
+        m.filter_label = self.label_filter.currentData()
+        m.only_disagree = self.disagree.isChecked()
+        m.reload(self.pc.project, self.pc.preds)
+        n = m.rowCount()
+        self.count.setText(f"{n} item{'s' if n != 1 else ''} · {int(m.disagree().sum())} flagged")
+        filtered = bool(m.filter_text or m.filter_label is not None or m.only_disagree)
+        self.empty.setText("Nothing matches the filter." if filtered else
+                           "No labels yet — label items in the Label tab and they appear here.")
+        self.stack.setCurrentWidget(self.table if n else self.empty)
+
+    def selected_idxs(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.idx_at(r) for r in rows]
+
+    def _menu(self, pos) -> None:
+        idxs = self.selected_idxs()
+        if not idxs:
+            return
+        menu = QMenu(self)
+        sub = menu.addMenu(f"Set label of {len(idxs)} item{'s' if len(idxs) != 1 else ''}")
+        for i, l in enumerate(self.lc.labels()):
+            act = QAction(button_text(l["name"]), sub)
+            act.triggered.connect(lambda _=False, d=i + 1: self.lc.press_digit(d, idxs))
+            sub.addAction(act)
+        menu.addAction("Clear label (back to unlabeled)", lambda: self.lc.clear(idxs))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
