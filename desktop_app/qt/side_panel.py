@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHeaderView, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from desktop_app.qt.label_bar import plain_tip
 from desktop_app.core.selection.registry import STRATEGIES
 from desktop_app.core.stopping import recommendation
 from desktop_app.qt.labeling_view import plain_label
@@ -113,7 +114,7 @@ class SidePanel(QWidget):
         for row, (name, n) in enumerate(counts.items()):
             for col, text in enumerate((str(row + 1) if row < 9 else "", name, str(n))):
                 item = QTableWidgetItem(text)
-                item.setToolTip(name if col == 1 else "")
+                item.setToolTip(plain_tip(name) if col == 1 else "")  # never interpreted as markup
                 if col != 1:
                     item.setTextAlignment(Qt.AlignCenter)
                 self.counts.setItem(row, col, item)
