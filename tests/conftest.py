@@ -29,6 +29,10 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    yield
+    from desktop_app import logs
+
+    logs.shutdown_logging()  # a log handler a test installed must not outlive its temporary folder
 
 
 @pytest.fixture
