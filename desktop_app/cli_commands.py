@@ -152,6 +152,19 @@ def cmd_export(args):
     print(f"wrote {len(files)} files to {args.out}")
 
 
+def cmd_mode(args):
+    from desktop_app.ops.loop import set_search_label
+
+    if args.mode == "search" and not args.label:
+        raise ShoalError("say which label to search for: shoal mode PROJECT LABEL search")
+    with _open(args.project) as project:
+        set_search_label(project, args.label if args.mode == "search" else None)
+    if args.mode == "search":
+        print(f"search mode: next batches are the items most likely to be {args.label!r}")
+    else:
+        print("learn mode: next batches are the items the model is least sure about")
+
+
 def cmd_relink(args):
     from desktop_app.ops.create import relink
 
@@ -229,6 +242,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true")
+    p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
+    p.add_argument("project")
+    p.add_argument("label", nargs="?", help="the label to find more of (search mode)")
+    p.add_argument("mode", choices=["learn", "search"])
     p = sub.add_parser("relink", help="point a project at its moved source folder")
     p.add_argument("project")
     p.add_argument("new_source")
@@ -257,5 +274,5 @@ def add_parsers(sub) -> None:
 
 
 COMMANDS = {"new": cmd_new, "scan": cmd_scan, "embed": cmd_embed, "next": cmd_next, "label": cmd_label,
-            "status": cmd_status, "export": cmd_export, "relink": cmd_relink, "simulate": cmd_simulate,
+            "status": cmd_status, "export": cmd_export, "relink": cmd_relink, "mode": cmd_mode, "simulate": cmd_simulate,
             "gui": cmd_gui, "demo": cmd_demo, "bench": cmd_bench}

@@ -184,3 +184,24 @@ def test_unknown_item_and_bad_label(capsys, tmp_path, text_csv):
     assert code == 2 and "cannot be empty" in err
     code, _, err = run(capsys, "next", project, "--strategy", "psychic")
     assert code == 2 and "unknown strategy" in err
+
+
+def test_search_mode_finds_more_of_a_label(capsys, tmp_path, text_csv):
+    project = tmp_path / "s.shoal"
+    truth = truth_of_csv(text_csv)
+    assert run(capsys, "new", project, "--source", text_csv, "--id-column", "id")[0] == 0
+    assert run(capsys, "embed", project)[0] == 0
+    batch = json.loads(run(capsys, "next", project, "-n", "15", "--json")[1])
+    answer_batch(capsys, project, batch, truth, tmp_path)
+    target = "sci.space"
+    assert target in {truth[e["id"]] for e in batch}
+    code, out, err = run(capsys, "mode", project, target, "search")
+    assert code == 0, err
+    batch = json.loads(run(capsys, "next", project, "-n", "10", "--json")[1])
+    assert all("positive" in e["reason"] for e in batch)
+    hits = sum(truth[e["id"]] == target for e in batch)
+    assert hits >= 7, hits  # 1 in 5 at random
+    assert json.loads(run(capsys, "status", project, "--json")[1])["rounds"] == 1
+    assert run(capsys, "mode", project, "learn")[0] == 0
+    batch = json.loads(run(capsys, "next", project, "-n", "10", "--json")[1])
+    assert not any("positive" in e["reason"] for e in batch)

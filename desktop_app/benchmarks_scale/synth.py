@@ -35,7 +35,7 @@ class Mixture:
 
 
 def make_mixture(dim: int, n_classes: int = 10, clusters_per_class: int = 5, rank: int = 12,
-                 spread: float = 0.8, noise: float = 0.3, seed: int = 0) -> Mixture:
+                 spread: float = 1.0, noise: float = 0.3, seed: int = 0) -> Mixture:
     """spread: norm of the within-cluster offset relative to the unit centre; noise: norm of the
     isotropic part. Defaults give a top-100 neighbour similarity and class overlap like MiniLM's."""
     rng = np.random.default_rng(seed)
@@ -75,12 +75,24 @@ def chunks(mix: Mixture, n: int, size: int = CHUNK) -> Iterator[tuple[int, np.nd
 
 
 def write_npy(mix: Mixture, n: int, path: Path) -> np.ndarray:
-    """Write n rows to a .npy file chunk by chunk; return the class labels."""
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, mix.dim))
+    """Write n rows to a .npy file chunk by chunk with plain writes (no memory map, so the
+    rows never count in this process's resident memory); return the class labels."""
     labels = np.empty(n, np.int64)
-    for start, x, y in chunks(mix, n):
-        out[start:start + len(x)] = x
-        labels[start:start + len(x)] = y
-    out.flush()
-    del out
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": (n, mix.dim)})
+        for start, x, y in chunks(mix, n):
+            f.write(np.ascontiguousarray(x).tobytes())
+            labels[start:start + len(x)] = y
     return labels
+
+
+def read_rows(path: Path, start: int, stop: int) -> np.ndarray:
+    """Rows start..stop of a 2-D float32 .npy file, read (not memory-mapped)."""
+    with open(path, "rb") as f:
+        major, _ = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, _ = read_header(f)
+        dim = shape[1]
+        f.seek(f.tell() + start * dim * 4)
+        out = np.fromfile(f, dtype=np.float32, count=(stop - start) * dim)
+    return out.reshape(-1, dim)

@@ -8,20 +8,22 @@ import time
 
 import numpy as np
 
+from desktop_app.core.index.rows import RowCache, one_blas_thread
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED, Pick, SelectionContext
 from desktop_app.core.selection.pool import CandidatePool
-from desktop_app.core.selection.registry import USES_POOL, get_strategy
+from desktop_app.core.selection.registry import USES_ANCHORS, USES_POOL, get_strategy
 
 
 class Session:
     def __init__(self, embeddings: np.ndarray, state: np.ndarray, index=None, head: LinearHead | None = None,
-                 k: int = 100, uncertainty: str = "entropy", seed: int = 0, positive: int | None = None):
+                 k: int = 100, uncertainty: str = "margin", seed: int = 0, positive: int | None = None):
         self.embeddings = embeddings
         self.state = np.asarray(state, dtype=np.int64).copy()
         self.index = index
         self.head = head or LinearHead()
         self.pool = CandidatePool(len(self.state), k=k)
+        self.rows = RowCache(embeddings)        # in-RAM copy of the pool's rows (scored every round)
         self.uncertainty = uncertainty
         self.positive = positive
         self.rng = np.random.default_rng(seed)
@@ -46,13 +48,17 @@ class Session:
         t = time.perf_counter()
         lab = self.labeled
         if len(lab):
-            self.head.fit(np.asarray(self.embeddings[lab], np.float32), self.state[lab])
+            X = self.rows.gather(lab) if self.rows.embeddings is self.embeddings else self.embeddings[lab]
+            self.head.fit(np.asarray(X, np.float32), self.state[lab])
         self.last_fit_ms = (time.perf_counter() - t) * 1000
         return self.last_fit_ms
 
     def predict_proba(self, idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx, dtype=np.int64)
         out = np.empty((len(idx), max(1, len(self.head.classes_))), np.float32)
+        pos = self.rows.rows(idx) if self.rows.embeddings is self.embeddings else None
+        if pos is not None:  # pool members: scored from the in-RAM copy
+            return self.rows.apply(self.head.predict_proba, pos, out.shape[1])
         for s in range(0, len(idx), 65536):
             out[s:s + 65536] = self.head.predict_proba(np.asarray(self.embeddings[idx[s:s + 65536]], np.float32))
         return out
@@ -83,7 +89,13 @@ class Session:
         t = time.perf_counter()
         if strategy in USES_POOL:
             self.pool.update(self.index, self.embeddings, self.labeled)
-        picks = fn(self.context(exclude), n)
+            if self.rows.embeddings is self.embeddings:
+                self.rows.add(self.pool.members())
+        with one_blas_thread():  # small tall matmuls: one BLAS thread is faster on 2 cores
+            ctx = self.context(exclude)
+            if strategy in USES_ANCHORS:  # re-anchor: representatives of regions with no label yet
+                ctx.anchors = self.pool.coverage.uncovered(self.embeddings, ctx.state)
+            picks = fn(ctx, n)
         self.last_select_ms = (time.perf_counter() - t) * 1000
         return picks
 

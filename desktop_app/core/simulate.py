@@ -44,7 +44,11 @@ def initial_set(y: np.ndarray, n: int, rng: np.random.Generator, positive: int |
 
 def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: int, init: int, seed: int,
             positive: int | None = None, k: int = 100, head_factory=LinearHead, index=None,
-            split_idx: tuple[np.ndarray, np.ndarray] | None = None) -> list[dict]:
+            split_idx: tuple[np.ndarray, np.ndarray] | None = None, signals: bool = False) -> list[dict]:
+    """One replay; a point per round. With signals, also the stopping signals the app computes
+    (cross-validated accuracy on the labels, share of predictions changed, the recommendation)."""
+    from desktop_app.core import stopping
+
     train, test = split_idx or split(y, seed)
     Xtr, ytr, Xte, yte = X[train], y[train], X[test], y[test]
     if positive is not None:
@@ -58,6 +62,8 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive)
     curve = []
     select_s = 0.0
+    snapshot = np.sort(rng.choice(len(ytr), min(2000, len(ytr)), replace=False))
+    prev_pred = None
     while True:
         fit_ms = session.refit()
         n_lab = len(session.labeled)
@@ -65,6 +71,17 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
                  "select_seconds": select_s, "train_seconds": fit_ms / 1000}
         if positive is not None:
             point["positives_found"] = int((session.state == positive).sum())
+        if not curve:
+            point["start"] = first.tolist()  # the shared start set (train-pool positions)
+        if signals and session.head.is_fitted:
+            pred, _ = session.predict(snapshot)
+            point["changed_fraction"] = stopping.changed_fraction(prev_pred, pred)
+            prev_pred = pred
+            lab = session.labeled
+            cv = stopping.cv_accuracy(lambda: head_factory(), Xtr[lab], session.state[lab], folds=3, seed=seed,
+                                      max_items=1000)
+            point["cv_accuracy"] = cv["accuracy"] if cv else None
+            point["recommendation"] = stopping.recommendation(curve + [point])
         curve.append(point)
         if n_lab >= budget or session.n_unlabeled() == 0:
             break
@@ -75,6 +92,7 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
             break
         got = np.array([p.idx for p in picks], np.int64)
         session.set_state(got, ytr[got])
+        curve[-1]["asked"] = got.tolist()  # train-pool positions asked for after this point
     return curve
 
 

@@ -13,7 +13,7 @@ from desktop_app.errors import ShoalError
 from desktop_app.store.labels import MAX_LABEL_LEN
 from desktop_app.store.project import Project
 
-DEFAULT_SETTINGS = {"strategy": "seals", "batch_size": 20, "k": 100, "uncertainty": "entropy"}
+DEFAULT_SETTINGS = {"strategy": "seals", "batch_size": 20, "k": 100, "uncertainty": "margin"}
 
 
 def new_project(path: str | Path, source: str | Path, options: SourceOptions, encoder: str | None = None,

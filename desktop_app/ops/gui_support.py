@@ -17,7 +17,7 @@ from desktop_app.core.sources.base import SourceOptions, decode_text
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
 from desktop_app.ops.create import new_project
-from desktop_app.ops.loop import build_state, describe, finish_round, save_pool
+from desktop_app.ops.loop import build_state, describe, finish_round, save_pool, search_label_id
 from desktop_app.store.project import Project
 
 N_NEIGHBOURS = 4
@@ -80,6 +80,7 @@ def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), 
     (finish="round") or only to re-rank mid-batch (finish="refit"); select the next batch (not containing
     `exclude`) and annotate it for display."""
     session.state = build_state(project)
+    session.positive = search_label_id(project)
     stats = None
     if finish == "round" and len(session.labeled):
         stats = finish_round(project, session, strategy)

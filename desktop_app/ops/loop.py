@@ -1,17 +1,19 @@
 """The labeling loop on a project: build the session, serve batches, record labels, refit."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 
 from desktop_app.core import stopping
+from desktop_app.core.index.rows import RowFile
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED
 from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
-from desktop_app.ops.embed import check_encoder, load_index
+from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store.project import Project
 
 SNAPSHOT_SIZE = 2000  # unlabeled items whose predictions are tracked for stability
@@ -19,7 +21,7 @@ SNAPSHOT_SIZE = 2000  # unlabeled items whose predictions are tracked for stabil
 
 def build_state(project: Project) -> np.ndarray:
     state = np.full(project.n_items, EXCLUDED, np.int64)
-    state[project.embedded_mask()] = UNLABELED
+    state[embedded_mask(project)] = UNLABELED
     lab_idx, lab_ids, skipped = project.current_labels()
     state[skipped] = EXCLUDED
     embedded = state[lab_idx] != EXCLUDED
@@ -28,24 +30,140 @@ def build_state(project: Project) -> np.ndarray:
 
 
 def open_session(project: Project, progress=None, cancel=None) -> Session:
-    """Everything the loop needs in memory: embeddings (memory-mapped), index, head."""
+    """Everything the loop needs in memory: embeddings (memory-mapped), index (loading in a
+    background thread), head, and the SEALS pool as the last session left it."""
     check_encoder(project)
-    emb = project.load_embeddings()
-    index = load_index(project, emb, progress=progress, cancel=cancel)
+    emb = RowFile.from_memmap(project.load_embeddings())  # gathers by pread: not counted in RSS
+    index = load_index(project, emb, progress=progress, cancel=cancel, lazy=True)
     head_arrays = project.get_arrays("head")
     head = LinearHead.from_arrays(head_arrays) if head_arrays else LinearHead()
     session = Session(emb, build_state(project), index=index, head=head, k=int(project.meta("k", 100)),
-                      uncertainty=project.meta("uncertainty", "entropy"), positive=_positive_id(project))
+                      uncertainty=project.meta("uncertainty", "margin"), positive=search_label_id(project))
     if not head.is_fitted and session.n_classes_labeled >= 2:
         session.refit()
+    restore_pool(project, session)
     return session
 
 
-def _positive_id(project: Project) -> int | None:
+# ---- the SEALS pool, kept between sessions ---------------------------------------------------
+# Rebuilding the pool at open means one kNN query per label (2,000 labels x 1M items: seconds,
+# and the index must be loaded first). It only depends on the labels queried so far, so it is
+# saved beside the index; labels added since are queried as usual on the next round.
+def _pool_stamp(project: Project, session: Session) -> str:
+    return f"{project.meta('encoder_identity')}:{session.pool.k}:{len(session.state)}"
+
+
+def save_pool(project: Project, session: Session) -> None:
+    pool = session.pool
+    anchored = getattr(pool, "_anchored", None)
+    if anchored is None:
+        return
+    src = np.fromiter(pool.source.items(), dtype=np.dtype((np.int64, 2)), count=len(pool.source)).reshape(-1, 2)
+    path = project.cache_dir / "pool.npz"
+    tmp = path.with_suffix(".tmp.npz")
+    extra = {}
+    cov = getattr(pool, "coverage", None)   # re-anchoring regions (k-means of a sample: ~1 s to redo)
+    if cov is not None and getattr(cov, "centres", None) is not None:
+        extra = {"cov_n": np.array(cov._n), "cov_centres": cov.centres, "cov_medoids": cov.medoids,
+                 "cov_sizes": cov.sizes}
+    np.savez(tmp, members=np.flatnonzero(pool.mask), anchored=np.flatnonzero(anchored), source=src,
+             stamp=np.array(_pool_stamp(project, session)), **extra)
+    os.replace(tmp, path)
+    _save_pool_rows(project, session)
+
+
+# The pool members' embedding rows (the session's RowCache), appended round by round to a raw
+# file, so a new session reads them in one sequential pass instead of ~200k scattered rows of
+# the 1.5 GB embeddings map (seconds at 1M items).
+def _save_pool_rows(project: Project, session: Session) -> None:
+    rows = session.rows
+    if rows.embeddings is not session.embeddings or rows.dim == 0:
+        return
+    order = rows.order()
+    ids_path, data_path = project.cache_dir / "pool_rows_ids.npy", project.cache_dir / "pool_rows.f32"
+    have = 0
+    try:
+        old = np.load(ids_path, allow_pickle=False)
+        if (data_path.stat().st_size == len(old) * rows.dim * 4 and len(old) <= len(order)
+                and np.array_equal(old, order[:len(old)])):
+            have = len(old)
+    except (OSError, ValueError):
+        pass
+    if have == len(order):
+        return
+    with open(data_path, "ab" if have else "wb") as f:
+        f.write(np.ascontiguousarray(rows.rows_from(have), np.float32).tobytes())
+    tmp = ids_path.with_suffix(".tmp.npy")
+    np.save(tmp, order)
+    os.replace(tmp, ids_path)
+
+
+def _restore_pool_rows(project: Project, session: Session) -> None:
+    from desktop_app.core.index.rows import release_pages
+
+    rows = session.rows
+    ids_path, data_path = project.cache_dir / "pool_rows_ids.npy", project.cache_dir / "pool_rows.f32"
+    try:
+        ids = np.load(ids_path, allow_pickle=False)
+        if (ids.dtype != np.int64 or data_path.stat().st_size != len(ids) * rows.dim * 4 or len(ids) == 0
+                or ids.min() < 0 or ids.max() >= len(rows.pos)):
+            return
+        data = np.memmap(data_path, dtype=np.float32, mode="r", shape=(len(ids), rows.dim))
+    except (OSError, ValueError):
+        return
+    rows.add_rows(ids, data)
+    release_pages(data)
+
+
+def restore_pool(project: Project, session: Session) -> bool:
+    pool = session.pool
+    try:
+        with np.load(project.cache_dir / "pool.npz", allow_pickle=False) as z:
+            if str(z["stamp"]) != _pool_stamp(project, session) or not hasattr(pool, "_anchored"):
+                return False
+            members, anchored, src = z["members"], z["anchored"], z["source"]
+            cov = {k: z[k] for k in ("cov_n", "cov_centres", "cov_medoids", "cov_sizes") if k in z.files}
+    except (OSError, ValueError, KeyError):
+        return False
+    n = len(pool.mask)
+    if any(len(a) and (a.min() < 0 or a.max() >= n) for a in (members, anchored, src.ravel())):
+        return False
+    pool.mask[members] = True
+    pool._anchored[anchored] = True
+    pool.source.update(zip(src[:, 0].tolist(), src[:, 1].tolist()))
+    coverage = getattr(pool, "coverage", None)
+    if len(cov) == 4 and coverage is not None and int(cov["cov_n"]) == n and (
+            len(cov["cov_medoids"]) == 0 or cov["cov_medoids"].max() < n):
+        coverage._n, coverage.centres = int(cov["cov_n"]), cov["cov_centres"]
+        coverage.medoids, coverage.sizes = cov["cov_medoids"], cov["cov_sizes"]
+    _restore_pool_rows(project, session)
+    return True
+
+
+def search_label_id(project: Project) -> int | None:
     for label in project.label_set():
         if label["mode"] == "search":
             return int(label["id"])
     return None
+
+
+def effective_strategy(project: Project, requested: str | None = None) -> str:
+    """The strategy asked for; else `search` while a label is in search mode; else the project's."""
+    if requested:
+        return requested
+    return "search" if search_label_id(project) is not None else project.meta("strategy", "seals")
+
+
+def set_search_label(project: Project, name: str | None) -> None:
+    """Put one label in search mode ("find more like this": rank by its probability), or none."""
+    target = project.label_id(name) if name else None
+    with project.tx():
+        for label in project.label_set():
+            project.set_label_mode(label["id"], "search" if label["id"] == target else "learn")
+    queue = project.load_queue()
+    if queue:  # unanswered items were chosen for the old mode: drop them; answered ones close the round
+        answered = set(_answered(project, [q["idx"] for q in queue]))
+        project.save_queue([q for q in queue if q["idx"] in answered], len(project.rounds()))
 
 
 def describe(project: Project, picks: list[dict]) -> list[dict]:
@@ -112,7 +230,7 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
                session: Session | None = None) -> list[dict]:
     """The current batch if some of it is unanswered; otherwise refit and select a new one."""
     n = int(n or project.meta("batch_size", 20))
-    strategy = strategy or project.meta("strategy", "seals")
+    strategy = effective_strategy(project, strategy)
     get_strategy(strategy)
     if project.counts()["n_embedded"] == 0:
         raise ShoalError(f"no item is embedded yet; run: shoal embed {project.path}")
@@ -122,11 +240,15 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     session = session or open_session(project)
     if not (session.state == UNLABELED).any():
         return []
-    if len(session.labeled) and project.load_queue():  # a batch was just answered: new round
+    queue = project.load_queue()
+    # a batch was just answered: new round (unless a run killed before it saved its next queue already
+    # recorded this round: the queue keeps the round count it was saved at)
+    if len(session.labeled) and queue and queue[0]["round"] >= len(project.rounds()):
         finish_round(project, session, strategy)
     t = time.perf_counter()
     picks = session.select(n, strategy)
     select_ms = (time.perf_counter() - t) * 1000
+    save_pool(project, session)
     entries = [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of} for p in picks]
     project.save_queue(entries, len(project.rounds()))
     project.set_meta({"last_select_ms": round(select_ms, 1)})

@@ -60,23 +60,49 @@ def stratified_limit(y: np.ndarray, limit: int, seed: int = 0) -> np.ndarray:
     return np.sort(keep)
 
 
-def simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive=None) -> dict:
+_SHARED: dict = {}  # arrays handed to forked workers without pickling
+
+
+def _replay_seed(seed: int, strategies, budget, batch, init, pos, signals, k) -> list[dict]:
+    from desktop_app.core.index.hnsw import build_index
+
+    X, y = _SHARED["X"], _SHARED["y"]
+    split_idx = split(y, seed)
+    index = build_index(X[split_idx[0]], np.arange(len(split_idx[0])))  # shared by the strategies
+    runs = []
+    for strat in strategies:
+        curve = run_one(X, y, strat, budget=budget, batch=batch, init=init, seed=seed, positive=pos,
+                        split_idx=split_idx, index=index, k=k, signals=strat in signals)
+        runs.append({"strategy": strat, "seed": seed, "curve": curve})
+    return runs
+
+
+def simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive=None,
+                    signals=(), workers: int = 1, k: int = 100) -> dict:
+    """Replay every strategy for seeds 0..seeds-1 (same split, start set and index per seed).
+    `signals`: strategies whose rounds also record the stopping signals. `workers` > 1 runs seeds in
+    forked processes (one BLAS thread each)."""
     pos = None
     if positive is not None:
         if positive not in names:
             raise ShoalError(f"--positive {positive!r} is not a label of this source (labels: {', '.join(names)})")
         pos = names.index(positive)
-    runs = []
-    for seed in range(seeds):
-        split_idx = split(y, seed)
-        for strat in strategies:
-            curve = run_one(X, y, strat, budget=budget, batch=batch, init=init, seed=seed, positive=pos,
-                            split_idx=split_idx)
-            runs.append({"strategy": strat, "seed": seed, "curve": curve})
+    _SHARED.update(X=X, y=y)
+    args = [(seed, list(strategies), budget, batch, init, pos, set(signals), k) for seed in range(seeds)]
+    if workers > 1 and seeds > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, seeds), mp_context=mp.get_context("fork")) as ex:
+            per_seed = list(ex.map(_replay_seed, *zip(*args)))
+    else:
+        per_seed = [_replay_seed(*a) for a in args]
+    runs = [r for rs in per_seed for r in rs]
     fulls = [full_supervision(X, y, s, pos) for s in range(seeds)]
-    full = {k: float(np.median([f[k] for f in fulls])) for k in fulls[0]}
+    full = {key: float(np.median([f[key] for f in fulls])) for key in fulls[0]}
     return {"dataset": dataset, "n_items": int(len(y)), "labels": names, "positive": positive,
-            "budget": budget, "batch": batch, "init": init, "runs": runs, "full_supervision": full}
+            "budget": budget, "batch": batch, "init": init, "runs": runs, "full_supervision": full,
+            "full_supervision_per_seed": fulls}
 
 
 def run_simulation(source, options: SourceOptions, strategies, budget, batch, init, seeds, positive=None,

@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.ops import gui_support
 from desktop_app.ops.embed import embed_pending
-from desktop_app.ops.loop import describe, open_session
+from desktop_app.ops.loop import describe, effective_strategy, open_session, set_search_label
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
 
@@ -156,7 +156,7 @@ class ProjectController(QObject):
             return
         project = self.project
         n = int(project.meta("batch_size", 20))
-        strategy = project.meta("strategy", "seals")
+        strategy = effective_strategy(project)
         rounds = project.rounds()
         changed = project.n_labeled() != (rounds[-1]["n_labeled"] if rounds else 0)
         finish = None if not changed else ("refit" if mid_batch else "round")
@@ -220,6 +220,12 @@ class ProjectController(QObject):
         return self.batch[self.pos] if 0 <= self.pos < len(self.batch) else None
 
     # ---- settings, export, relink ---------------------------------------------------------------------------
+    def set_search_label(self, name: str | None) -> None:
+        """Search mode for one label (find more of it), or back to learn mode; re-rank the next batch."""
+        set_search_label(self.project, name)
+        self.prefetched = None
+        self.request_round()
+
     def set_setting(self, key: str, value) -> None:
         if self.project is None or self.project.meta(key) == value:
             return

@@ -12,6 +12,7 @@ from desktop_app.core.selection.registry import STRATEGIES
 from desktop_app.core.stopping import recommendation
 from desktop_app.qt.labeling_view import plain_label
 
+LEARN_MODE = "— nothing (learn mode)"
 pg.setConfigOptions(antialias=False, background="w", foreground="#333")  # axes: cheap; curves: antialiased
 
 
@@ -79,15 +80,22 @@ class SidePanel(QWidget):
         self.batch = QSpinBox(minimum=1, maximum=500)
         self.k = QSpinBox(minimum=5, maximum=1000, singleStep=10)
         self.k.setToolTip("Neighbours per labeled item that join the SEALS candidate pool")
+        self.search_for = QComboBox()
+        self.search_for.setToolTip("Search mode: the next batches are the items most likely to carry this label "
+                                   "(find more of a rare class). Learn mode: the items the model is least sure about.")
         form.addRow("Strategy", self.strategy)
+        form.addRow("Find more of", self.search_for)
         form.addRow("Batch size", self.batch)
         form.addRow("k neighbours", self.k)
         lay.addWidget(box)
         lay.addStretch(1)
         self.strategy.currentTextChanged.connect(lambda v: self._set("strategy", v))
+        self.search_for.activated.connect(self._search_chosen)
         self.batch.editingFinished.connect(lambda: self._set("batch_size", self.batch.value()))
         self.k.editingFinished.connect(lambda: self._set("k", self.k.value()))
         pc.opened.connect(self._load_settings)
+        for sig in (pc.opened, pc.label_set_changed):
+            sig.connect(self._load_search_labels)
         for sig in (pc.opened, pc.labels_changed, pc.label_set_changed):
             sig.connect(self.refresh_counts)
         pc.opened.connect(self.refresh_curves)
@@ -106,6 +114,21 @@ class SidePanel(QWidget):
         self.batch.setValue(int(p.meta("batch_size", 20)))
         self.k.setValue(int(p.meta("k", 100)))
         self._loading = False
+
+    def _load_search_labels(self, *_) -> None:
+        p = self.pc.project
+        if p is None:
+            return
+        self.search_for.clear()
+        self.search_for.addItem(LEARN_MODE, None)
+        for label in p.label_set():
+            self.search_for.addItem(label["name"], label["name"])  # QComboBox items are plain text
+            if label["mode"] == "search":
+                self.search_for.setCurrentIndex(self.search_for.count() - 1)
+
+    def _search_chosen(self, index: int) -> None:
+        if self.pc.project is not None:
+            self.pc.set_search_label(self.search_for.itemData(index))
 
     def refresh_counts(self, *_) -> None:
         p = self.pc.project

@@ -80,6 +80,7 @@ class EfficientNetLite0Encoder:
                     so.inter_op_num_threads = 1
                     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    so.add_session_config_entry("session.intra_op.allow_spinning", "0")  # 2 busy cores
                     sess = ort.InferenceSession(str(self._checked_path()), so,
                                                 providers=["CPUExecutionProvider"])
                     self._input_name = sess.get_inputs()[0].name

@@ -46,9 +46,10 @@ def n_regions(n_items: int) -> int:
 class Coverage:
     """Clusters of the embedding space (computed once per item count) and which are still unlabeled."""
 
-    def __init__(self, sample: int = 20000, seed: int = 0):
+    def __init__(self, sample: int = 5000, seed: int = 0, iters: int = 5):
         self.sample = sample
         self.seed = seed
+        self.iters = iters  # a rough clustering is enough to find empty regions; keeps the first select fast
         self._n = -1
         self.centres: np.ndarray | None = None   # (k, d) unit vectors
         self.medoids = np.empty(0, np.int64)       # item index per cluster
@@ -61,21 +62,28 @@ class Coverage:
         rng = np.random.default_rng(self.seed)
         rows = np.arange(n) if n <= self.sample else np.sort(rng.choice(n, self.sample, replace=False))
         vecs = np.asarray(embeddings[rows], np.float32)
-        med, self.sizes = kmeans_medoids(vecs, n_regions(n), seed=self.seed)
+        med, self.sizes = kmeans_medoids(vecs, n_regions(n), seed=self.seed, iters=self.iters)
         self.medoids = rows[med]
         c = vecs[med]
         self.centres = c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
         self._n = n
 
     def uncovered(self, embeddings: np.ndarray, state: np.ndarray) -> np.ndarray:
-        """Representative unlabeled items of the regions no labeled item falls in, biggest first."""
+        """Representative unlabeled items of the regions no labeled item falls in, the most isolated
+        first: priority = cosine distance to the nearest labeled item x sqrt(region size), so a small
+        cluster far from every label comes before a slice of a big cluster that is already labeled."""
         self.fit(embeddings)
         if self.centres is None or len(self.medoids) == 0:
             return np.empty(0, np.int64)
         labeled = np.flatnonzero(state >= 0)
         covered = np.zeros(len(self.medoids), bool)
+        nearest = np.full(len(self.medoids), -1.0, np.float32)   # best cosine similarity to a label
+        med = np.asarray(embeddings[self.medoids], np.float32)
         for s in range(0, len(labeled), 8192):
-            near = np.argmax(np.asarray(embeddings[labeled[s:s + 8192]], np.float32) @ self.centres.T, axis=1)
-            covered[near] = True
-        out = self.medoids[~covered]
-        return out[state[out] == UNLABELED]
+            lab = np.asarray(embeddings[labeled[s:s + 8192]], np.float32)
+            covered[np.argmax(lab @ self.centres.T, axis=1)] = True
+            nearest = np.maximum(nearest, (med @ lab.T).max(axis=1))
+        keep = ~covered & (state[self.medoids] == UNLABELED)
+        priority = (1.0 - nearest) * np.sqrt(self.sizes)
+        order = np.flatnonzero(keep)[np.argsort(-priority[keep], kind="stable")]
+        return self.medoids[order]

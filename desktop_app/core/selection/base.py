@@ -31,7 +31,7 @@ class SelectionContext:
     rng: np.random.Generator
     pool: np.ndarray | None = None         # SEALS candidate pool (unlabeled item indices)
     pool_source: dict[int, int] = field(default_factory=dict)  # pool item -> labeled item it came from
-    uncertainty: str = "entropy"
+    uncertainty: str = "margin"
     positive: int | None = None            # class id for search / positives
     max_scored: int = 200_000              # full-pool strategies score at most this many (subsample)
     anchors: np.ndarray | None = None      # representatives of regions with no label yet, biggest first

@@ -33,16 +33,36 @@ def kcenter_greedy(vectors: np.ndarray, n: int, centers: np.ndarray | None = Non
     return chosen
 
 
+def cluster_thin(vecs: np.ndarray, scores: np.ndarray, n: int, seed: int) -> list[int]:
+    """k-means the candidates into n clusters; keep the highest-scoring member of each."""
+    from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        assign = KMeans(n, n_init=1, max_iter=20, random_state=seed).fit_predict(vecs)
+    keep = []
+    for c in range(n):
+        members = np.flatnonzero(assign == c)
+        if len(members):
+            keep.append(int(members[np.argmax(scores[members])]))
+    return keep
+
+
 def thin_batch(ctx: SelectionContext, cand: np.ndarray, scores: np.ndarray, n: int,
-               reason, widen: int = 4) -> list[Pick]:
-    """Take the top widen*n candidates by score, then keep n diverse ones (greedy k-center,
-    starting from the highest score), returned in descending score order."""
-    if len(cand) == 0:
+               reason, widen: int = 10) -> list[Pick]:
+    """Take the top widen*n candidates by score (10n: clustering needs room to diversify; 4n was worse on the
+    text development set), cluster them into n groups (k-means) and keep the
+    highest-scoring member of each (cluster-margin style), returned in descending score order.
+
+    Greedy k-center thinning was tried first: it keeps the candidates farthest from each other, i.e.
+    outliers, and lost to random on the Fashion-MNIST development set; clustering keeps typical items."""
+    if len(cand) == 0 or n <= 0:
         return []
     order = np.argsort(-scores, kind="stable")[: max(n, widen * n)]
     top, top_scores = cand[order], scores[order]
     if len(top) > n:
-        keep = kcenter_greedy(np.asarray(ctx.embeddings[top]), n, first=0)
+        keep = cluster_thin(np.asarray(ctx.embeddings[top], np.float32), top_scores, n,
+                            int(ctx.rng.integers(1 << 31)))
         top, top_scores = top[keep], top_scores[keep]
         resort = np.argsort(-top_scores, kind="stable")
         top, top_scores = top[resort], top_scores[resort]
@@ -50,15 +70,27 @@ def thin_batch(ctx: SelectionContext, cand: np.ndarray, scores: np.ndarray, n: i
             for i, s in zip(top, top_scores)]
 
 
-def cold_start(ctx: SelectionContext, n: int, sample: int = 20000) -> list[Pick]:
-    """Diverse seeds when no model can be trained yet (fewer than 2 classes labeled)."""
+def cold_start(ctx: SelectionContext, n: int, sample: int = 5000) -> list[Pick]:
+    """Diverse, typical seeds when no model can be trained yet (fewer than 2 classes labeled):
+    the members nearest the k-means centres of a sample (k-means++ init), biggest cluster first,
+    skipping clusters that already hold a labeled item. Unlike plain k-center this does not
+    open with outliers."""
+    from desktop_app.core.selection.anchors import kmeans_medoids
+
     cand = ctx.sample_unlabeled(sample)
-    if len(cand) == 0:
+    if len(cand) == 0 or n <= 0:
         return []
     vecs = np.asarray(ctx.embeddings[cand], dtype=np.float32)
     labeled = ctx.labeled
-    centers = np.asarray(ctx.embeddings[labeled], np.float32) if len(labeled) else None
-    # start from the item nearest the data mean: typical, not an outlier
-    first = int(np.argmax(vecs @ vecs.mean(axis=0))) if centers is None else 0
-    chosen = kcenter_greedy(vecs, n, centers=centers, first=first)
+    medoids, _ = kmeans_medoids(vecs, n + min(len(labeled), 2 * n), seed=int(ctx.rng.integers(1 << 31)))
+    if len(labeled):
+        lab = np.asarray(ctx.embeddings[labeled], np.float32)
+        covered = np.unique(np.argmax(lab @ vecs[medoids].T, axis=1))
+        medoids = np.delete(medoids, covered)
+    chosen = list(medoids[:n])
+    if len(chosen) < n:  # top up with k-center picks far from everything chosen or labeled
+        centres = np.concatenate([np.asarray(ctx.embeddings[labeled], np.float32).reshape(-1, vecs.shape[1]),
+                                  vecs[chosen]])
+        extra = kcenter_greedy(vecs, n, centers=centres)
+        chosen += [c for c in extra if c not in chosen][: n - len(chosen)]
     return [Pick(int(cand[c]), 0.0, "diverse seed (cold start: fewer than 2 labels known)") for c in chosen]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop_app.core.selection.anchors import Coverage
+
 
 class CandidatePool:
     def __init__(self, n_items: int, k: int = 100):
@@ -13,6 +15,7 @@ class CandidatePool:
         self.mask = np.zeros(n_items, dtype=bool)
         self.source: dict[int, int] = {}       # pool item -> the labeled item that brought it in
         self._anchored = np.zeros(n_items, dtype=bool)
+        self.coverage = Coverage()             # regions of the space, for re-anchoring
 
     def resize(self, n_items: int) -> None:
         if n_items > len(self.mask):

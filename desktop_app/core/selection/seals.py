@@ -22,11 +22,20 @@ def seals_candidates(ctx: SelectionContext, n: int) -> np.ndarray:
     return pool
 
 
+def explore_count(ctx: SelectionContext, n: int) -> int:
+    """How many of n picks go to unlabeled regions: explore_share of the batch (at least 1), and more
+    while the head has seen fewer labels than the batch asks for. Uncertainty from a head trained on a
+    handful of labels is unreliable; in that low-budget regime typical items of unexplored regions teach
+    more (Hacohen et al. 2022, "Active learning on a budget")."""
+    share = max(ctx.explore_share, 1.0 - len(ctx.labeled) / max(n, 1))
+    return max(1, int(round(share * n)))
+
+
 def anchor_picks(ctx: SelectionContext, n: int) -> list[Pick]:
-    """Up to explore_share * n (at least 1) representatives of unlabeled regions, biggest first."""
+    """Representatives of unlabeled regions (most isolated first), explore_count(ctx, n) of them."""
     if ctx.anchors is None or len(ctx.anchors) == 0 or n <= 1:
         return []
-    take = max(1, int(round(ctx.explore_share * n)))
+    take = explore_count(ctx, n)
     return [Pick(int(i), 0.0, "explore: represents a region with no label yet") for i in ctx.anchors[:take]]
 
 

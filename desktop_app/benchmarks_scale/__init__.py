@@ -1,0 +1,1 @@
+"""`shoal bench` parts: synthetic data, index, rounds, project open, throughput, GUI stall."""

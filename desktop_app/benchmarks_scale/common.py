@@ -1,0 +1,46 @@
+"""Small helpers shared by the benchmark parts: timing, peak memory, percentiles."""
+from __future__ import annotations
+
+import resource
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far: VmHWM (reset by exec, unlike ru_maxrss,
+    which a child started by a big parent inherits)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return float("nan")
+
+
+def pct(values, q: float) -> float | None:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q)) if len(values) else None
+
+
+@contextmanager
+def stopwatch(out: dict, key: str):
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        out[key] = out.get(key, 0.0) + time.perf_counter() - t
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)

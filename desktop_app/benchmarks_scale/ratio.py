@@ -1,0 +1,54 @@
+"""Round latency at two sizes, measured alternately, for the "1M <= 2x 100k" check.
+
+On a shared machine the load drifts between two separate `shoal bench` runs; alternating the
+two sizes (each from the files a `SHOAL_BENCH_DIR=... shoal bench` run left behind) puts both
+under the same conditions.
+
+    python -m desktop_app.benchmarks_scale.ratio SMALL_DIR LARGE_DIR [--reps 3] [--rounds 20]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.benchmarks_scale.rounds import run_rounds
+from desktop_app.core.index.hnsw import KnnIndex
+from desktop_app.core.index.rows import RowFile
+
+
+def _load(d: Path):
+    emb = RowFile.from_memmap(np.load(d / "embeddings.npy", mmap_mode="r"))
+    return emb, np.load(d / "truth.npy"), KnnIndex.load(d / "index.bin", emb.shape[1])
+
+
+def main(argv: list[str]) -> None:
+    p = argparse.ArgumentParser(prog="python -m desktop_app.benchmarks_scale.ratio")
+    p.add_argument("small", type=Path)
+    p.add_argument("large", type=Path)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--labels", type=int, default=2000)
+    args = p.parse_args(argv)
+    data = {"small": _load(args.small), "large": _load(args.large)}
+    out: dict[str, list] = {"small": [], "large": []}
+    for rep in range(args.reps):
+        for name in ("small", "large"):
+            emb, truth, index = data[name]
+            r = run_rounds(emb, truth, index, args.labels, args.rounds, seed=rep)
+            r.pop("session")
+            out[name].append({k: r[k] for k in ("round_p50_ms", "round_p95_ms", "pool_size")})
+            print(name, len(emb), json.dumps(out[name][-1]), flush=True)
+    summary = {f"{name}_{k}": float(np.median([x[k] for x in out[name]]))
+               for name in out for k in ("round_p50_ms", "round_p95_ms")}
+    summary["items_small"], summary["items_large"] = len(data["small"][0]), len(data["large"][0])
+    summary["p95_ratio"] = summary["large_round_p95_ms"] / summary["small_round_p95_ms"]
+    summary["p50_ratio"] = summary["large_round_p50_ms"] / summary["small_round_p50_ms"]
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

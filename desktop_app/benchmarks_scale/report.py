@@ -1,0 +1,35 @@
+"""The bench figures as a table, with the targets of issue 6."""
+from __future__ import annotations
+
+# key -> (label, unit, target text, check)
+TARGETS = {
+    "round_p50_ms": ("round latency p50", "ms", "", None),
+    "round_p95_ms": ("round latency p95", "ms", "<= 250 (1M)", lambda v: v <= 250),
+    "index_build_s": ("HNSW build", "s", "<= 600 (1M)", lambda v: v <= 600),
+    "index_recall_at_100": ("HNSW recall@100", "", ">= 0.90", lambda v: v >= 0.90),
+    "peak_rss_mb": ("peak RSS (bench process)", "MB", "<= 4096", lambda v: v <= 4096),
+    "open_s": ("open project -> first item", "s", "<= 5", lambda v: v <= 5),
+    "open_queue_s": ("open project -> saved batch", "s", "", None),
+    "text_per_s": ("text embedding", "/s", ">= 150", lambda v: v >= 150),
+    "images_per_s": ("image embedding (decode+resize)", "/s", ">= 100", lambda v: v >= 100),
+    "gui_stall_p99_ms": ("GUI stall p99", "ms", "<= 50", lambda v: v <= 50),
+}
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "skipped"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+    return f"{v:,}"
+
+
+def table(res: dict) -> str:
+    lines = [f"shoal bench: {res['items']:,} items x {res['dim']}-d, {res['labels']:,} labels, "
+             f"{res['rounds']} rounds", "",
+             f"{'figure':34} {'value':>12} {'unit':5} {'target':14} ok", "-" * 72]
+    for key, (label, unit, target, check) in TARGETS.items():
+        v = res.get(key)
+        ok = "" if v is None or check is None else ("yes" if check(v) else "NO")
+        lines.append(f"{label:34} {_fmt(v):>12} {unit:5} {target:14} {ok}")
+    return "\n".join(lines)
