@@ -134,6 +134,8 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     w("## Misses and why\n")
     w("\n".join(misses) if misses else "Every target above is met in this run.")
     w("")
+    if any(m.startswith("- **") and "labels ratio" in m for m in misses):
+        w(LABELS_RATIO_ANALYSIS)
     w(METHOD_NOTES)
 
     # ---- per dataset ---------------------------------------------------------------------------
@@ -203,6 +205,55 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
 
 
+LABELS_RATIO_ANALYSIS = """### Why `seals` needs relatively many labels on Fashion-MNIST and 20 Newsgroups (second round, development sets)
+
+A second round of experiments on the development sets (Fashion-MNIST *t10k*, 4,000 images; 20 Newsgroups
+*test*, 2,000 posts; never the splits above) found no change that lowers the ratio on both sets, so the
+method is unchanged. Median `seals` / `random` labels-to-95% ratio, batch 50, budget 1200, same seeds per row
+(`python -m desktop_app.benchmarks.dev ...`; 10 or 20 seeds as marked):
+
+| change | fashion dev | 20NG dev |
+|---|---|---|
+| current method (C=10, balanced, top 10n, 10% anchors) | 0.66 (20 seeds; 0.69 on the first 10) | 0.78 (20; 0.74 on the first 10) |
+| head without balanced class weights | 0.63 (20) | 0.81 (20) |
+| head C=1 / C=30 / C=100 | 0.76 (10) / - / 0.60 (10) | 0.85 (10) / 0.79 (20) / 0.76 (10) |
+| thinning over the top 4n / 20n candidates | 0.76 / 0.68 (10) | 0.92 / 0.81 (10) |
+| keep the most typical (not the most uncertain) member of each cluster | - | 0.88 (20) |
+| anchor share 0.2, 0.25, 0.3 instead of 0.1 | identical runs | identical runs |
+| batch 25 / batch 20 for both strategies | 0.80 / 0.65 (10) | 0.66 (20) / 0.74 (10) |
+
+What the experiments show:
+
+- **It is not the kNN restriction or the exploration.** With k=100 the candidate pool covers 94% of the
+  20NG dev pool after 60 random labels and 97% of the Fashion dev pool after 210, and the anchors run out
+  within the first rounds (raising the anchor share from 0.1 to 0.3 gave identical runs: no unlabeled
+  region was left to anchor). Near the 95% crossing `seals` is therefore full-pool margin sampling with cluster thinning, and
+  full-pool `margin` misses on 20NG too. The ceiling is that of margin uncertainty with this linear head.
+- **Uncertainty picks buy less on 20NG.** Of the items `seals` asked for in its first 500 labels (dev, 3
+  seeds, `--asked-errors`), 35-38% are misclassified by a 5-fold cross-validated head trained on all pool labels (pool average
+  22%, `random`'s picks 19-24%); on Fashion 31-32% (pool 13%). Many 20NG posts are ambiguous between
+  overlapping groups (comp.*, religion/atheism, politics.*): labels spent at the boundary of classes the
+  linear head cannot separate add little macro-F1. The full-supervision head reaches only about 0.8 on
+  the texts, so 95% of it is on the flat part of the curve, where `random` crosses late and erratically.
+- **The ratio is dominated by the noise of `random`'s crossing.** On the same dev seeds, changing only the
+  draw sequence of `random` (batch 25 instead of 50) moved its median labels-to-target from 460 to 360
+  (Fashion) and from 635 to 723 (20NG), and per-seed ratios of the unchanged method range from 0.29 to
+  1.58 (Fashion) and 0.43 to 1.20 (20NG). A median of 5 per-seed ratios moves by about 0.1 either way
+  with the seeds drawn, more than the Fashion figure's distance from 0.6; the 20NG miss is larger.
+- **The same code gives different ratios from run to run.** The run of 2026-11-23 14:31 UTC measured
+  Fashion-MNIST at 0.61 [0.47 to 0.65] (missed) and 20NG at 0.72; re-running the unchanged method at 15:08
+  gave the figures in the table above (not investigated further; the likeliest source is the HNSW index,
+  which hnswlib builds with several threads, so kNN pools and later picks need not be bit-identical between
+  runs). A Fashion figure near 0.6 is at the threshold whichever side of it a run lands on; it is no margin.
+- **The batch of 50 is not the cause.** Interpolating each crossing between batch points (instead of
+  counting whole batches; the dev command prints both) moves the dev ratio from 0.69 to 0.68 (Fashion) and from 0.78 to 0.81 (20NG);
+  batches of 25 or 20 move it in both directions by noise alone. The benchmark keeps batch 50.
+- The head changes that looked better on the images (no balanced weights 0.63, C=100 0.60) were worse
+  or no better on the texts (0.81, 0.76), by margins inside the seed noise; a default that helps one set
+  and hurts the other is not a method improvement, so the head stays C=10 with balanced weights.
+"""
+
+
 METHOD_NOTES = """## What the strategies do, and what was changed to get here
 
 - `seals` (default): candidates are the k=100 nearest neighbours of every labeled item, ranked by
@@ -254,7 +305,8 @@ def _labels_miss(k: str, res: dict, lr: dict) -> str:
         text += "Full-pool `margin` misses too, so the miss is not the kNN pool restriction. "
     return text + ("Tried on the development sets: margin instead of entropy, cluster instead of k-center batch "
                    "thinning over the top 10n rather than 4n candidates, re-anchoring and the low-budget anchor "
-                   "share (all kept); head C=1 and C=100 (no better).\n")
+                   "share (all kept); head C=1 and C=100 (no better); the second round of experiments and the "
+                   "analysis are below.\n")
 
 
 def _dip_note(res: dict, strat: str, wr: dict) -> str:

@@ -1,4 +1,4 @@
-"""numpy arrays as plain bytes + dtype + shape (never pickle).
+"""numpy arrays as plain bytes + dtype + shape (never pickled).
 
 Decoding trusts nothing in the row: the dtype must be a plain number type from a fixed list, the
 shape a JSON list of non-negative ints, and the byte count exactly what they imply. Anything else

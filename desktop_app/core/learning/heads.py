@@ -1,4 +1,4 @@
-"""Lightweight heads on frozen embeddings, saved as plain arrays (never pickle)."""
+"""Lightweight heads on frozen embeddings, saved as plain arrays (never pickled)."""
 from __future__ import annotations
 
 import numpy as np

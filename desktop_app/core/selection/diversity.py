@@ -5,6 +5,10 @@ import numpy as np
 
 from desktop_app.core.selection.base import Pick, SelectionContext
 
+WIDEN = 10           # thin_batch clusters the top WIDEN * n candidates
+KEEP = "uncertain"   # per cluster keep the most uncertain member; "typical": the one nearest the centre
+                     # (a development-set experiment, worse on the texts: benchmarks.md)
+
 
 def kcenter_greedy(vectors: np.ndarray, n: int, centers: np.ndarray | None = None,
                    first: int = 0) -> list[int]:
@@ -39,17 +43,19 @@ def cluster_thin(vecs: np.ndarray, scores: np.ndarray, n: int, seed: int) -> lis
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        assign = KMeans(n, n_init=1, max_iter=20, random_state=seed).fit_predict(vecs)
+        km = KMeans(n, n_init=1, max_iter=20, random_state=seed)
+        assign = km.fit_predict(vecs)
     keep = []
     for c in range(n):
         members = np.flatnonzero(assign == c)
         if len(members):
-            keep.append(int(members[np.argmax(scores[members])]))
+            value = vecs[members] @ km.cluster_centers_[c] if KEEP == "typical" else scores[members]
+            keep.append(int(members[np.argmax(value)]))
     return keep
 
 
 def thin_batch(ctx: SelectionContext, cand: np.ndarray, scores: np.ndarray, n: int,
-               reason, widen: int = 10) -> list[Pick]:
+               reason, widen: int | None = None) -> list[Pick]:
     """Take the top widen*n candidates by score (10n: clustering needs room to diversify; 4n was worse on the
     text development set), cluster them into n groups (k-means) and keep the
     highest-scoring member of each (cluster-margin style), returned in descending score order.
@@ -58,6 +64,7 @@ def thin_batch(ctx: SelectionContext, cand: np.ndarray, scores: np.ndarray, n: i
     outliers, and lost to random on the Fashion-MNIST development set; clustering keeps typical items."""
     if len(cand) == 0 or n <= 0:
         return []
+    widen = WIDEN if widen is None else widen
     order = np.argsort(-scores, kind="stable")[: max(n, widen * n)]
     top, top_scores = cand[order], scores[order]
     if len(top) > n:
