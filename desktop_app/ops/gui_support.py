@@ -7,7 +7,6 @@ import io
 import json
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from desktop_app.core.sources.base import SourceOptions, decode_text
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
 from desktop_app.ops.create import new_project
-from desktop_app.ops.loop import build_state, describe, finish_round, save_pool, search_label_id
+from desktop_app.ops.loop import build_state, describe, finish_round, search_label_id, select_entries
 from desktop_app.store.project import Project
 
 N_NEIGHBOURS = 4
@@ -88,11 +87,7 @@ def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), 
         session.refit()
     if not (session.state == UNLABELED).any():
         return {"batch": [], "stats": stats, "review": review_predictions(session)}
-    t = time.perf_counter()
-    picks = session.select(n, strategy, exclude=list(exclude))
-    select_ms = (time.perf_counter() - t) * 1000
-    save_pool(project, session)  # the SEALS pool survives a restart, as with `shoal next`
-    entries = [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of} for p in picks]
+    entries, select_ms = select_entries(project, session, n, strategy, exclude=exclude)
     batch = annotate(project, session, describe(project, entries))
     for b, e in zip(batch, entries):
         b["_entry"] = e

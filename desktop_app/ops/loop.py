@@ -162,7 +162,7 @@ def set_search_label(project: Project, name: str | None) -> None:
             project.set_label_mode(label["id"], "search" if label["id"] == target else "learn")
     queue = project.load_queue()
     if queue:  # unanswered items were chosen for the old mode: drop them; answered ones close the round
-        answered = set(_answered(project, [q["idx"] for q in queue]))
+        answered = answered_items(project, [q["idx"] for q in queue])
         project.save_queue([q for q in queue if q["idx"] in answered], len(project.rounds()))
 
 
@@ -186,15 +186,19 @@ def pending_queue(project: Project) -> list[dict]:
     queue = project.load_queue()
     if not queue:
         return []
-    answered = {i for i in _answered(project, [q["idx"] for q in queue])}
+    answered = answered_items(project, [q["idx"] for q in queue])
     return [q for q in queue if q["idx"] not in answered]
 
 
-def _answered(project: Project, idxs: list[int]) -> list[int]:
-    if not idxs:
-        return []
-    q = f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(idxs))})"
-    return [r[0] for r in project.conn.execute(q, idxs)]
+def answered_items(project: Project, idxs: list[int]) -> set[int]:
+    """Those of `idxs` that have an answer (a label or a skip)."""
+    idxs = [int(i) for i in idxs]
+    out: set[int] = set()
+    for s in range(0, len(idxs), 500):
+        part = idxs[s:s + 500]
+        q = f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(part))})"
+        out.update(r[0] for r in project.conn.execute(q, part))
+    return out
 
 
 def finish_round(project: Project, session: Session, strategy: str) -> dict:
@@ -226,6 +230,17 @@ def finish_round(project: Project, session: Session, strategy: str) -> dict:
     return stats
 
 
+def select_entries(project: Project, session: Session, n: int, strategy: str, exclude=()) -> tuple[list[dict], float]:
+    """Select a batch as queue entries; the grown SEALS pool is saved so a restart need not rebuild it.
+    Returns (entries, selection time in ms)."""
+    t = time.perf_counter()
+    picks = session.select(n, strategy, exclude=list(exclude))
+    select_ms = (time.perf_counter() - t) * 1000
+    save_pool(project, session)
+    return [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of}
+            for p in picks], select_ms
+
+
 def next_batch(project: Project, n: int | None = None, strategy: str | None = None,
                session: Session | None = None) -> list[dict]:
     """The current batch if some of it is unanswered; otherwise refit and select a new one."""
@@ -245,11 +260,7 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     # recorded this round: the queue keeps the round count it was saved at)
     if len(session.labeled) and queue and queue[0]["round"] >= len(project.rounds()):
         finish_round(project, session, strategy)
-    t = time.perf_counter()
-    picks = session.select(n, strategy)
-    select_ms = (time.perf_counter() - t) * 1000
-    save_pool(project, session)
-    entries = [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of} for p in picks]
+    entries, select_ms = select_entries(project, session, n, strategy)
     project.save_queue(entries, len(project.rounds()))
     project.set_meta({"last_select_ms": round(select_ms, 1)})
     return describe(project, entries)

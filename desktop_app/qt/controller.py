@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.ops import gui_support
 from desktop_app.ops.embed import embed_pending
-from desktop_app.ops.loop import describe, effective_strategy, open_session, set_search_label
+from desktop_app.ops.loop import answered_items, describe, effective_strategy, open_session, set_search_label
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
 
@@ -185,8 +185,8 @@ class ProjectController(QObject):
         """Called when the current batch is answered: show the prefetched batch without waiting."""
         project = self.project
         if self.prefetched is not None:
-            answered = {r[0] for r in project.conn.execute("SELECT idx FROM labels")}
             pre, self.prefetched = self.prefetched, None
+            answered = answered_items(project, [b["idx"] for b in pre["batch"]])
             batch = [b for b in pre["batch"] if b["idx"] not in answered]
             if batch or not pre["batch"]:  # an empty prefetch means: nothing left to label
                 gui_support.promote(project, batch)
@@ -207,7 +207,7 @@ class ProjectController(QObject):
     def _load_batch(self) -> None:
         project = self.project
         queue = gui_support.resume_batch(project)
-        answered = {r[0] for r in project.conn.execute("SELECT idx FROM labels")}
+        answered = answered_items(project, [b["idx"] for b in queue])
         open_pos = [i for i, b in enumerate(queue) if b["idx"] not in answered]
         if queue and open_pos:
             self.batch, self.pos = queue, open_pos[0]

@@ -9,6 +9,7 @@ from PySide6.QtGui import QUndoStack
 
 from desktop_app.errors import ShoalError
 from desktop_app.ops.commands import AddLabel, DeleteLabel, MergeLabels, RenameLabel, SetLabels
+from desktop_app.ops.loop import answered_items
 from desktop_app.qt.controller import ProjectController
 from desktop_app.qt.undo import OpCommand
 
@@ -101,11 +102,7 @@ class LabelingController(QObject):
         return True
 
     def _answered(self) -> set[int]:
-        idxs = [b["idx"] for b in self.pc.batch]
-        if not idxs:
-            return set()
-        q = f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(idxs))})"
-        return {r[0] for r in self.pc.project.conn.execute(q, idxs)}
+        return answered_items(self.pc.project, [b["idx"] for b in self.pc.batch])
 
     def back(self) -> None:
         pc = self.pc
