@@ -104,7 +104,6 @@ def test_search_finds_rare_positives_far_faster_than_random():
 
 def test_search_before_a_model_ranks_by_similarity_to_positives():
     X, g = blobs([100, 100, 10])
-    truth = (g == 2).astype(np.int64)
     state = np.full(len(X), UNLABELED, np.int64)
     state[np.flatnonzero(g == 2)[0]] = 1  # one positive, no negative yet: no head
     s = session_for(X, state, positive=1)
@@ -135,9 +134,8 @@ def test_cold_start_seeds_are_diverse_not_random(strategy):
         assert "cold start" in picks[0].reason
 
 
-@pytest.mark.parametrize("strategy", ["entropy", "margin", "least-confidence", "seals-plain"])
-def test_uncertainty_strategies_pick_the_boundary(strategy):
-    # two overlapping classes along the first axis: uncertain items sit near x0 = 0
+def boundary_problem():
+    """Two overlapping classes along the first axis (uncertain items sit near x0 = 0), 30 labels, head fitted."""
     rng = np.random.default_rng(0)
     x0 = rng.uniform(-1, 1, 600)
     X = unit(np.column_stack([x0, np.full(600, 0.5), 0.05 * rng.standard_normal((600, 6))]))
@@ -147,21 +145,19 @@ def test_uncertainty_strategies_pick_the_boundary(strategy):
     state[start] = truth[start]
     s = session_for(X, state, k=50)
     s.refit()
+    return x0, state, s
+
+
+@pytest.mark.parametrize("strategy", ["entropy", "margin", "least-confidence", "seals-plain"])
+def test_uncertainty_strategies_pick_the_boundary(strategy):
+    x0, state, s = boundary_problem()
     picks = s.select(10, strategy)
     assert np.median(np.abs(x0[[p.idx for p in picks]])) < 0.25
     assert np.median(np.abs(x0[state == UNLABELED])) > 0.4
 
 
 def test_hybrid_mixes_medium_confidence_items_into_the_batch():
-    rng = np.random.default_rng(0)
-    x0 = rng.uniform(-1, 1, 600)
-    X = unit(np.column_stack([x0, np.full(600, 0.5), 0.05 * rng.standard_normal((600, 6))]))
-    truth = (x0 > 0).astype(np.int64)
-    state = np.full(len(X), UNLABELED, np.int64)
-    start = rng.choice(600, 30, replace=False)
-    state[start] = truth[start]
-    s = session_for(X, state, k=50)
-    s.refit()
+    _, _, s = boundary_problem()
     picks = s.select(8, "hybrid")
     mixed = [p for p in picks if p.reason.startswith("medium confidence")]
     top = [p for p in picks if not p.reason.startswith("medium confidence")]
