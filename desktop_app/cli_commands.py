@@ -271,6 +271,16 @@ def add_parsers(sub) -> None:
     from desktop_app.bench_args import add_bench_args
 
     add_bench_args(p)
+    import importlib
+
+    for name in COMMAND_MODULES:
+        COMMANDS.update(importlib.import_module(name).register(sub))
+
+
+# Feature commands live in modules of their own: each has `register(sub) -> {name: handler}`,
+# which adds its parser(s). One line here per module.
+COMMAND_MODULES: tuple[str, ...] = (
+)
 
 
 COMMANDS = {"new": cmd_new, "scan": cmd_scan, "embed": cmd_embed, "next": cmd_next, "label": cmd_label,

@@ -55,7 +55,10 @@ UPGRADES: dict[int, str] = {}
 
 
 def create(conn: sqlite3.Connection) -> None:
-    _atomic(conn, SCHEMA_V1 + f"\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {SCHEMA_VERSION};")
+    """A new file gets version 1 and every upgrade step, in one transaction."""
+    steps = "\n".join(UPGRADES[v] for v in range(2, SCHEMA_VERSION + 1))
+    _atomic(conn, SCHEMA_V1 + "\n" + steps +
+            f"\nPRAGMA application_id = {APPLICATION_ID};\nPRAGMA user_version = {SCHEMA_VERSION};")
 
 
 def upgrade(conn: sqlite3.Connection, version: int) -> None:
