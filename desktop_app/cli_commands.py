@@ -134,10 +134,15 @@ def cmd_status(args):
           f"{st['n_skipped']} unreadable, {st['rounds']} rounds")
     for name, n in st["labels"].items():
         print(f"  {name}: {n}")
-    sig = st["signals"]
-    if sig["cv_accuracy"] is not None:
-        print(f"estimated accuracy {sig['cv_accuracy']:.3f} "
-              f"[{sig['cv_interval'][0]:.3f}, {sig['cv_interval'][1]:.3f}]")
+    sig, est = st["signals"], st.get("estimate")
+    if est:
+        lo, hi = est["accuracy_interval"]
+        print(f"estimated accuracy on the unlabeled items {est['accuracy']:.3f} [{lo:.3f}, {hi:.3f}] (95%), "
+              f"macro-F1 {est['macro_f1']:.3f}; from {est['n']} answers ({est['n_audit']} audit)")
+    elif st["n_labeled"]:
+        print("estimated accuracy: not yet (it needs a trained model and 20 answered items)")
+    if sig["picked_cv_accuracy"] is not None:
+        print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
     for s in st["skipped"][:10]:
         print(f"  skipped {s['path'] or s['uid']}: {s['reason']}")

@@ -10,14 +10,16 @@ import numpy as np
 
 from desktop_app.core.index.rows import RowCache, one_blas_thread
 from desktop_app.core.learning.heads import LinearHead
+from desktop_app.core.selection.audit import with_audit
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED, Pick, SelectionContext
 from desktop_app.core.selection.pool import CandidatePool
-from desktop_app.core.selection.registry import USES_ANCHORS, USES_POOL, get_strategy
+from desktop_app.core.selection.registry import NO_AUDIT, USES_ANCHORS, USES_POOL, get_strategy
 
 
 class Session:
     def __init__(self, embeddings: np.ndarray, state: np.ndarray, index=None, head: LinearHead | None = None,
-                 k: int = 100, uncertainty: str = "margin", seed: int = 0, positive: int | None = None):
+                 k: int = 100, uncertainty: str = "margin", seed: int = 0, positive: int | None = None,
+                 audit_share: float = 0.0):
         self.embeddings = embeddings
         self.state = np.asarray(state, dtype=np.int64).copy()
         self.index = index
@@ -26,6 +28,7 @@ class Session:
         self.rows = RowCache(embeddings)        # in-RAM copy of the pool's rows (scored every round)
         self.uncertainty = uncertainty
         self.positive = positive
+        self.audit_share = audit_share          # share of each batch drawn at random (selection/audit.py)
         self.rng = np.random.default_rng(seed)
         self.last_fit_ms = 0.0
         self.last_select_ms = 0.0
@@ -85,7 +88,11 @@ class Session:
             uncertainty=self.uncertainty, positive=self.positive)
 
     def select(self, n: int, strategy: str = "seals", exclude=()) -> list[Pick]:
+        """The next batch. Each pick carries the head's probabilities at this moment (recorded before
+        its label exists: the accuracy estimate is built from them), and audit picks are mixed in."""
         fn = get_strategy(strategy)
+        if not self.head.is_fitted and self.n_classes_labeled >= 2:
+            self.refit()  # two classes known: rank with a model, not as a cold start
         t = time.perf_counter()
         if strategy in USES_POOL:
             self.pool.update(self.index, self.embeddings, self.labeled)
@@ -96,6 +103,12 @@ class Session:
             if strategy in USES_ANCHORS:  # re-anchor: representatives of regions with no label yet
                 ctx.anchors = self.pool.coverage.uncovered(self.embeddings, ctx.state)
             picks = fn(ctx, n)
+            if self.head.is_fitted and picks:
+                if strategy not in NO_AUDIT:
+                    picks = with_audit(ctx, picks, n, self.audit_share)
+                proba = self.predict_proba(np.array([p.idx for p in picks], np.int64))
+                for p, row in zip(picks, proba):
+                    p.proba = row
         self.last_select_ms = (time.perf_counter() - t) * 1000
         return picks
 

@@ -44,9 +44,11 @@ def initial_set(y: np.ndarray, n: int, rng: np.random.Generator, positive: int |
 
 def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: int, init: int, seed: int,
             positive: int | None = None, k: int = 100, head_factory=LinearHead, index=None,
-            split_idx: tuple[np.ndarray, np.ndarray] | None = None, signals: bool = False) -> list[dict]:
+            split_idx: tuple[np.ndarray, np.ndarray] | None = None, signals: bool = False,
+            audit_share: float = 0.0) -> list[dict]:
     """One replay; a point per round. With signals, also the stopping signals the app computes
-    (cross-validated accuracy on the labels, share of predictions changed, the recommendation)."""
+    (cross-validated accuracy on the labels, share of predictions changed, the recommendation) and the
+    accuracy estimate beside the true accuracy of the head on the items still unlabeled."""
     from desktop_app.core import stopping
 
     train, test = split_idx or split(y, seed)
@@ -59,7 +61,9 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     first = initial_set(ytr, init, rng, positive)
     state[first] = ytr[first]
     index = index if index is not None else build_index(Xtr, np.arange(len(Xtr)))
-    session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive)
+    session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive,
+                      audit_share=audit_share)
+    asked: list[tuple[np.ndarray, np.ndarray, bool, int]] = []  # (proba, classes, audit, truth)
     curve = []
     select_s = 0.0
     snapshot = np.sort(rng.choice(len(ytr), min(2000, len(ytr)), replace=False))
@@ -81,6 +85,7 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
             cv = stopping.cv_accuracy(lambda: head_factory(), Xtr[lab], session.state[lab], folds=3, seed=seed,
                                       max_items=1000)
             point["cv_accuracy"] = cv["accuracy"] if cv else None
+            point.update(estimate_point(session, asked, ytr, seed))
             point["recommendation"] = stopping.recommendation(curve + [point])
         curve.append(point)
         if n_lab >= budget or session.n_unlabeled() == 0:
@@ -91,9 +96,30 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
         if not picks:
             break
         got = np.array([p.idx for p in picks], np.int64)
+        asked += [(p.proba, session.head.classes_.copy(), p.audit, int(ytr[p.idx])) for p in picks
+                  if p.proba is not None]
         session.set_state(got, ytr[got])
         curve[-1]["asked"] = got.tolist()  # train-pool positions asked for after this point
     return curve
+
+
+def estimate_point(session: Session, asked, ytr: np.ndarray, seed: int) -> dict:
+    """The app's accuracy estimate for the current head, and the truth it estimates: the head's accuracy
+    on every item still unlabeled."""
+    from desktop_app.core import estimate as est
+
+    unl = np.flatnonzero(session.state == UNLABELED)
+    if not len(unl) or len(asked) < est.MIN_ANSWERS:
+        return {}
+    proba = session.predict_proba(unl)
+    truth = float((session.head.classes_[np.argmax(proba, axis=1)] == ytr[unl]).mean())
+    sample = unl if len(unl) <= est.POOL_SAMPLE else None
+    pool = proba if sample is not None else proba[np.random.default_rng(seed).choice(len(unl), est.POOL_SAMPLE,
+                                                                                       replace=False)]
+    ans = est.answers_from([a[0] for a in asked], [a[1] for a in asked], [a[3] for a in asked],
+                           [a[2] for a in asked])
+    e = est.estimate(ans, pool, seed=seed)
+    return {"true_accuracy_unlabeled": truth, "estimate": e} if e else {}
 
 
 def full_supervision(X, y, seed: int, positive: int | None, head_factory=LinearHead) -> dict:

@@ -48,15 +48,23 @@ def changed_fraction(previous: np.ndarray | None, current: np.ndarray) -> float 
 
 
 def recommendation(rounds: list[dict], stable_below: float = 0.01, stable_rounds: int = 3) -> str:
-    """A plain sentence about whether labeling more is still paying off."""
+    """A plain sentence about whether labeling more is still paying off. Uses the accuracy estimate on
+    the unlabeled items (core/estimate.py) when rounds carry one, else the cross-validated figure."""
     if len(rounds) < 2:
         return "keep labeling: too few rounds to judge"
     changes = [r.get("changed_fraction") for r in rounds[-stable_rounds:]]
     stable = len(changes) == stable_rounds and all(c is not None and c < stable_below for c in changes)
-    accs = [r.get("cv_accuracy") for r in rounds if r.get("cv_accuracy") is not None]
+    ests = [r["estimate"] for r in rounds if r.get("estimate")]
+    if ests:
+        accs = [e["accuracy"] for e in ests]
+        lo, hi = ests[-1]["accuracy_interval"]
+        shown = f"{accs[-1]:.2f} [{lo:.2f}, {hi:.2f}] on the unlabeled items"
+    else:
+        accs = [r.get("cv_accuracy") for r in rounds if r.get("cv_accuracy") is not None]
+        shown = f"{accs[-1]:.2f}" if accs else ""
     flat = len(accs) >= 3 and max(accs[-3:]) - min(accs[-3:]) < 0.01
     if stable and flat:
-        return (f"predictions stable for {stable_rounds} rounds and accuracy flat at {accs[-1]:.2f}; "
+        return (f"predictions stable for {stable_rounds} rounds and estimated accuracy flat at {shown}; "
                 "consider stopping")
     if stable:
         return f"predictions stable for {stable_rounds} rounds; consider stopping"

@@ -147,8 +147,10 @@ def status_line(project: Project, stats: dict | None = None) -> str:
     parts = [f"round {len(rounds)}", f"{project.n_labeled()} labels"]
     if last.get("fit_ms") is not None:
         parts.append(f"refit {last['fit_ms']:.0f} ms")
-    if last.get("cv_accuracy") is not None:
-        parts.append(f"est. accuracy {last['cv_accuracy']:.2f}")
+    est = last.get("estimate")
+    if est:
+        lo, hi = est["accuracy_interval"]
+        parts.append(f"est. accuracy {est['accuracy']:.2f} [{lo:.2f}–{hi:.2f}]")
     return " · ".join(parts)
 
 

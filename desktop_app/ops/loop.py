@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from desktop_app.core import stopping
+from desktop_app.core import estimate, stopping
 from desktop_app.core.index.rows import RowFile
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED
@@ -17,6 +17,7 @@ from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store.project import Project
 
 SNAPSHOT_SIZE = 2000  # unlabeled items whose predictions are tracked for stability
+DEFAULT_AUDIT_SHARE = 0.05  # share of each batch drawn at random for the accuracy estimate (docs/benchmarks.md)
 
 
 def build_state(project: Project) -> np.ndarray:
@@ -38,11 +39,28 @@ def open_session(project: Project, progress=None, cancel=None) -> Session:
     head_arrays = project.get_arrays("head")
     head = LinearHead.from_arrays(head_arrays) if head_arrays else LinearHead()
     session = Session(emb, build_state(project), index=index, head=head, k=int(project.meta("k", 100)),
-                      uncertainty=project.meta("uncertainty", "margin"), positive=search_label_id(project))
+                      uncertainty=project.meta("uncertainty", "margin"), positive=search_label_id(project),
+                      seed=project_seed(project), audit_share=audit_share(project))
     if not head.is_fitted and session.n_classes_labeled >= 2:
         session.refit()
     restore_pool(project, session)
     return session
+
+
+def project_seed(project: Project) -> int:
+    """A seed of this project's own (from its creation time): two projects on the same data do not get
+    the same cold-start seeds, and one project replays the same way."""
+    import zlib
+
+    return zlib.crc32(repr(project.meta("created_at", 0)).encode())
+
+
+def audit_share(project: Project) -> float:
+    try:
+        share = float(project.meta("audit_share", DEFAULT_AUDIT_SHARE))
+    except (TypeError, ValueError):
+        return DEFAULT_AUDIT_SHARE
+    return min(max(share, 0.0), 0.5) if np.isfinite(share) else DEFAULT_AUDIT_SHARE
 
 
 # ---- the SEALS pool, kept between sessions ---------------------------------------------------
@@ -167,18 +185,52 @@ def set_search_label(project: Project, name: str | None) -> None:
 
 
 def describe(project: Project, picks: list[dict]) -> list[dict]:
-    """Add the item's stable id and its path or text to queue entries."""
+    """Queue entries as a person (and `next --json`) sees them: the item's own id, its path or text, and
+    why it was picked in words ("why"), with the model's top two classes when it had a model."""
     rows = {r["idx"]: r for r in project.items([p["idx"] for p in picks])}
+    names = {l["id"]: l["name"] for l in project.label_set()}
+    asked = project.asked_probabilities([p["idx"] for p in picks])
+    image = project.meta("kind") == "image"
     out = []
     for p in picks:
         r = rows[p["idx"]]
-        entry = {"id": r["uid"], "idx": p["idx"], "score": round(float(p["score"]), 6), "reason": p["reason"]}
-        entry["path" if r["path"] and project.meta("kind") == "image" else "text"] = (
-            r["path"] if project.meta("kind") == "image" else r["text"])
+        entry = {"id": r["uid"], "idx": p["idx"], "score": round(float(p["score"]), 6), "reason": p["reason"],
+                 "audit": bool(p.get("audit"))}
+        entry["path" if r["path"] and image else "text"] = r["path"] if image else r["text"]
+        top = _top_two(asked.get(p["idx"]), names)
+        if top:
+            entry["top"] = top
+        neighbour = None
         if p.get("neighbour_of") is not None:
-            entry["neighbour_of"] = project.item(p["neighbour_of"])["uid"]
+            src = project.item(p["neighbour_of"])
+            if src:
+                entry["neighbour_of"] = src["uid"]
+                neighbour = (src["path"] if image else None) or src["uid"]
+        entry["why"] = why(p, top, neighbour)
         out.append(entry)
     return out
+
+
+def _top_two(recorded, names: dict) -> list[dict]:
+    if recorded is None:
+        return []
+    classes, proba = recorded
+    order = np.argsort(-proba, kind="stable")[:2]
+    return [{"label": names.get(classes[i], f"label {classes[i]}"), "p": round(float(proba[i]), 4)} for i in order]
+
+
+def why(pick: dict, top: list[dict], neighbour: str | None) -> str:
+    """'Why this item', in words, from the pick's parts (never parsed back by a view)."""
+    kind = pick.get("kind") or ""
+    if pick.get("audit"):
+        text = "audit: drawn at random from the unlabeled items, so the accuracy estimate stays honest"
+    elif kind == "uncertain" and len(top) == 2:
+        text = f"the model is unsure: top two {top[0]['label']} {top[0]['p']:.2f} / {top[1]['label']} {top[1]['p']:.2f}"
+    else:
+        text = str(pick.get("reason") or "").replace(" · neighbour of a labeled item", "")
+    if neighbour:
+        text += f" · neighbour of {neighbour}"
+    return text
 
 
 def pending_queue(project: Project) -> list[dict]:
@@ -220,6 +272,9 @@ def finish_round(project: Project, session: Session, strategy: str) -> dict:
             sample = np.sort(rng.choice(unl, min(SNAPSHOT_SIZE, len(unl)), replace=False)) if len(unl) else unl
         pred, _ = session.predict(sample)
         stats["changed_fraction"] = stopping.changed_fraction(snap.get("pred"), pred)
+        found = accuracy_estimate(project, session, sample)
+        if found:
+            stats["estimate"] = found
         project.put_arrays("snapshot", {"idx": np.asarray(sample, np.int64), "pred": pred.astype(np.int64)})
     positive = session.positive
     if positive is not None:
@@ -230,6 +285,18 @@ def finish_round(project: Project, session: Session, strategy: str) -> dict:
     return stats
 
 
+def accuracy_estimate(project: Project, session: Session, sample: np.ndarray) -> dict | None:
+    """core.estimate over this project's recorded answers and the head's probabilities on the unlabeled
+    members of the snapshot sample (a fixed uniform sample of the pool)."""
+    unl = sample[session.state[sample] == UNLABELED] if len(sample) else sample
+    asks = project.answered_asks()
+    if not len(unl) or len(asks) < estimate.MIN_ANSWERS:
+        return None
+    answers = estimate.answers_from([a[1] for a in asks], [a[0] for a in asks], [a[3] for a in asks],
+                                    [a[2] for a in asks])
+    return estimate.estimate(answers, session.predict_proba(unl), seed=len(asks))
+
+
 def select_entries(project: Project, session: Session, n: int, strategy: str, exclude=()) -> tuple[list[dict], float]:
     """Select a batch as queue entries; the grown SEALS pool is saved so a restart need not rebuild it.
     Returns (entries, selection time in ms)."""
@@ -237,7 +304,9 @@ def select_entries(project: Project, session: Session, n: int, strategy: str, ex
     picks = session.select(n, strategy, exclude=list(exclude))
     select_ms = (time.perf_counter() - t) * 1000
     save_pool(project, session)
-    return [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of}
+    classes = [int(c) for c in session.head.classes_]
+    return [{"idx": p.idx, "score": p.score, "reason": p.reason, "neighbour_of": p.neighbour_of, "kind": p.kind,
+             "audit": p.audit, "proba": p.proba, "classes": classes if p.proba is not None else None}
             for p in picks], select_ms
 
 

@@ -5,6 +5,10 @@ from desktop_app.core import stopping
 from desktop_app.store.project import Project
 
 
+PICKED_CV_NOTE = ("cross-validated accuracy on the items Shoal picked because they were hard: a lower bound, "
+                  "not the accuracy on the rest; see `estimate` for that")
+
+
 def status(project: Project, max_skipped: int = 1000) -> dict:
     counts = project.counts()
     _, _, skipped_by_user = project.current_labels()
@@ -24,7 +28,10 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
         "model": {"trained": "coef" in head, "classes": len(head.get("classes", [])),
                   "fit_ms": last.get("fit_ms")},
         "settings": {k: project.meta(k) for k in ("strategy", "batch_size", "k", "uncertainty")},
-        "signals": {"cv_accuracy": last.get("cv_accuracy"), "cv_interval": [last.get("cv_low"), last.get("cv_high")],
+        "estimate": last.get("estimate"),
+        "signals": {"picked_cv_accuracy": last.get("cv_accuracy"),
+                    "picked_cv_interval": [last.get("cv_low"), last.get("cv_high")],
+                    "picked_cv_note": PICKED_CV_NOTE,
                     "changed_fraction": last.get("changed_fraction"), "positives": last.get("positives"),
                     "recommendation": stopping.recommendation(rounds)},
     }

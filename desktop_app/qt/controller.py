@@ -224,6 +224,14 @@ class ProjectController(QObject):
         """Search mode for one label (find more of it), or back to learn mode; re-rank the next batch."""
         set_search_label(self.project, name)
         self.prefetched = None
+        if self.session_ready and self.batch:
+            # the rest of this batch was chosen for the old mode: the new mode takes over from here
+            answered = answered_items(self.project, [b["idx"] for b in self.batch])
+            self.batch = [b for b in self.batch if b["idx"] in answered]
+            self.pos, self.waiting = len(self.batch), True
+            self.batch_changed.emit()
+        elif not self.session_ready:
+            self.model_state.emit("Find more of: starts with the first batch after embedding")
         self.request_round()
 
     def set_setting(self, key: str, value) -> None:

@@ -124,6 +124,8 @@ class LabelingView(QWidget):
         self._prefetch_batch()
 
     def _why(self, cur: dict) -> str:
+        if cur.get("why"):  # built by ops.loop.describe from the pick's parts
+            return cur["why"]
         reason = cur.get("reason") or "—"
         if cur.get("neighbour_of"):
             name = cur.get("neighbour_name") or cur["neighbour_of"]

@@ -157,8 +157,9 @@ class SidePanel(QWidget):
             self.advice.setText(recommendation(rounds))
 
     def _plot_accuracy(self, rounds: list[dict]) -> None:
-        acc = [(r["n_labeled"], r["cv_accuracy"], r.get("cv_low"), r.get("cv_high")) for r in rounds
-               if r.get("cv_accuracy") is not None]
+        """The estimate of accuracy on the unlabeled items with its 95% interval (core/estimate.py)."""
+        acc = [(r["n_labeled"], r["estimate"]["accuracy"], *r["estimate"]["accuracy_interval"]) for r in rounds
+               if r.get("estimate")]
         x, y, lo, hi = (np.array(v, float) for v in zip(*acc)) if acc else (np.zeros(0),) * 4
         self.acc_curve.setData(x, y)
         self.acc_bars.setData(x=x, y=y, top=hi - y, bottom=y - lo)

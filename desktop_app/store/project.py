@@ -191,15 +191,64 @@ class Project(ItemsMixin, LabelsMixin):
                 for r, at, n, s in self.conn.execute("SELECT round, at, n_labeled, stats FROM rounds ORDER BY round")]
 
     def save_queue(self, picks: list[dict[str, Any]], round_: int) -> None:
+        """Make `picks` the current batch. Picks that carry the head's probabilities ("proba" with
+        "classes") are recorded in `asked`, the prequential answers the accuracy estimate is built from."""
+        now = time.time()
         with self.tx():
             self.conn.execute("DELETE FROM queue")
             self.conn.executemany(
-                "INSERT INTO queue(position, idx, score, reason, neighbour_of, round) VALUES (?,?,?,?,?,?)",
-                [(i, p["idx"], p["score"], p["reason"], p.get("neighbour_of"), round_) for i, p in enumerate(picks)])
+                "INSERT INTO queue(position, idx, score, reason, neighbour_of, round, audit, kind) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [(i, p["idx"], p["score"], p["reason"], p.get("neighbour_of"), round_, int(bool(p.get("audit"))),
+                  str(p.get("kind") or "")) for i, p in enumerate(picks)])
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO asked(idx, round, audit, classes, proba, at) VALUES (?,?,?,?,?,?)",
+                [(int(p["idx"]), round_, int(bool(p.get("audit"))), json.dumps([int(c) for c in p["classes"]]),
+                  np.asarray(p["proba"], np.float32).tobytes(), now)
+                 for p in picks if p.get("proba") is not None and p.get("classes") is not None
+                 and self.current_label(int(p["idx"])) is None])
 
     def load_queue(self) -> list[dict[str, Any]]:
-        return [dict(zip(("idx", "score", "reason", "neighbour_of", "round"), r)) for r in self.conn.execute(
-            "SELECT idx, score, reason, neighbour_of, round FROM queue ORDER BY position")]
+        keys = ("idx", "score", "reason", "neighbour_of", "round", "audit", "kind")
+        return [dict(zip(keys, r)) for r in self.conn.execute(
+            "SELECT idx, score, reason, neighbour_of, round, audit, kind FROM queue ORDER BY position")]
+
+    def asked_probabilities(self, idxs: list[int]) -> dict[int, tuple[list[int], np.ndarray]]:
+        """{idx: (class ids, probabilities)} recorded when these items were served."""
+        out = {}
+        idxs = [int(i) for i in idxs]
+        for s in range(0, len(idxs), 500):
+            part = idxs[s:s + 500]
+            for idx, classes, blob in self.conn.execute(
+                    f"SELECT idx, classes, proba FROM asked WHERE idx IN ({','.join('?' * len(part))})", part):
+                cls, proba = _asked_row(classes, blob)
+                if cls is not None:
+                    out[int(idx)] = (cls, proba)
+        return out
+
+    def answered_asks(self) -> list[tuple[list[int], np.ndarray, bool, int]]:
+        """(class ids, probabilities, audit, true label id) for every item labeled after it was served."""
+        out = []
+        for classes, blob, audit, label_id in self.conn.execute(
+                "SELECT a.classes, a.proba, a.audit, l.label_id FROM asked a JOIN labels l ON l.idx = a.idx "
+                "WHERE l.state = 'labeled' AND l.label_id IS NOT NULL ORDER BY a.idx"):
+            cls, proba = _asked_row(classes, blob)
+            if cls is not None and isinstance(label_id, int):
+                out.append((cls, proba, bool(audit), label_id))
+        return out
+
+
+def _asked_row(classes, blob) -> tuple[list[int] | None, np.ndarray]:
+    """A damaged `asked` row (it is derived data) is ignored, never trusted."""
+    try:
+        cls = json.loads(classes)
+        proba = np.frombuffer(blob, np.float32)
+    except (TypeError, ValueError):
+        return None, np.empty(0, np.float32)
+    if (not isinstance(cls, list) or len(cls) != len(proba) or not all(type(c) is int for c in cls)
+            or not np.isfinite(proba).all()):
+        return None, np.empty(0, np.float32)
+    return cls, proba
 
 
 class _Transaction:

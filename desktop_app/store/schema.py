@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x53484F4C  # "SHOL"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,7 +51,21 @@ CREATE TABLE queue (position INTEGER PRIMARY KEY, idx INTEGER NOT NULL, score RE
 """
 
 # version -> SQL that upgrades from version-1 to version
-UPGRADES: dict[int, str] = {}
+UPGRADES: dict[int, str] = {
+    # audit picks, and what the head predicted for each item when it was asked (the accuracy estimate)
+    2: """
+ALTER TABLE queue ADD COLUMN audit INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+CREATE TABLE asked (                  -- the head's probabilities when an item was served, before its label
+    idx INTEGER PRIMARY KEY,
+    round INTEGER NOT NULL,
+    audit INTEGER NOT NULL,           -- 1: drawn uniformly at random from the unlabeled items
+    classes TEXT NOT NULL,            -- JSON list of label ids, the column order of proba
+    proba BLOB NOT NULL,              -- float32 probabilities
+    at REAL NOT NULL
+);
+""",
+}
 
 
 def create(conn: sqlite3.Connection) -> None:

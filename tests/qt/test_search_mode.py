@@ -20,6 +20,7 @@ def test_find_more_of_a_label(qtbot, window, image_folder, tmp_path):
         if pc.project.label_counts()["sandal"] >= 2 and pc.project.n_labeled() >= 10:
             break
     assert pc.project.label_counts()["sandal"] >= 2
+    from desktop_app.qt.labeling_view import LabelingView
     from desktop_app.qt.side_panel import LEARN_MODE, SidePanel
 
     panel = window.findChild(SidePanel)
@@ -30,12 +31,13 @@ def test_find_more_of_a_label(qtbot, window, image_folder, tmp_path):
     combo.setCurrentIndex(1)
     combo.activated.emit(1)
     assert [l["mode"] for l in pc.project.label_set()] == ["search", "learn"]
-    # a round already under way may land first; the one asked for by the mode change follows
-    qtbot.waitUntil(lambda: pc.prefetched is not None and pc.prefetched["batch"]
-                    and all("positive" in b["reason"] for b in pc.prefetched["batch"]), timeout=TIMEOUT_MS)
-    batch = pc.prefetched["batch"]
+    # the rest of the current batch gives way at once: the next items shown are the search batch
+    qtbot.waitUntil(lambda: pc.current() is not None and all("positive" in b["reason"] for b in pc.batch),
+                    timeout=TIMEOUT_MS)
+    batch = pc.batch
     hits = sum(truth[b["path"]] == "sandal" for b in batch)
     assert hits >= len(batch) // 2, (hits, len(batch))  # sandals are 1 in 5 of the folder
+    assert "likely positive" in window.findChild(LabelingView).why.text()
     # back to learn mode
     combo.setCurrentIndex(0)
     combo.activated.emit(0)

@@ -20,6 +20,9 @@ class Pick:
     score: float
     reason: str
     neighbour_of: int | None = None  # a labeled item this one was reached from
+    kind: str = ""                   # uncertain | explore | cold-start | search | random | audit | ""
+    audit: bool = False              # drawn uniformly at random to measure accuracy (selection/audit.py)
+    proba: np.ndarray | None = None  # the head's class probabilities when it was picked (prequential)
 
 
 @dataclass

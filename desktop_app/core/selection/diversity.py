@@ -100,4 +100,7 @@ def cold_start(ctx: SelectionContext, n: int, sample: int = 5000) -> list[Pick]:
                                   vecs[chosen]])
         extra = kcenter_greedy(vecs, n, centers=centres)
         chosen += [c for c in extra if c not in chosen][: n - len(chosen)]
-    return [Pick(int(cand[c]), 0.0, "diverse seed (cold start: fewer than 2 labels known)") for c in chosen]
+    known = ctx.n_classes_labeled
+    why = (f"diverse seed (cold start: {known} of the 2 classes a model needs are labeled)" if known < 2 else
+           "diverse seed (no model trained yet)")
+    return [Pick(int(cand[c]), 0.0, why, kind="cold-start") for c in chosen]

@@ -7,4 +7,4 @@ from desktop_app.core.selection.base import Pick, SelectionContext
 def random_pick(ctx: SelectionContext, n: int) -> list[Pick]:
     cand = ctx.unlabeled
     take = ctx.rng.choice(cand, size=min(n, len(cand)), replace=False) if len(cand) else []
-    return [Pick(int(i), 0.0, "random") for i in take]
+    return [Pick(int(i), 0.0, "random", kind="random") for i in take]

@@ -22,6 +22,8 @@ STRATEGIES = {
 
 # strategies whose candidates come from the SEALS kNN pool (the session keeps it up to date)
 USES_POOL = {"seals", "seals-plain", "hybrid", "search"}
+# strategies whose batches get no audit picks: "find more of" asks for positives only
+NO_AUDIT = {"search"}
 # strategies that also get representatives of regions with no label yet (ctx.anchors)
 USES_ANCHORS = {"seals", "hybrid", "search"}
 

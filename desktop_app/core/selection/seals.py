@@ -36,7 +36,7 @@ def anchor_picks(ctx: SelectionContext, n: int) -> list[Pick]:
     if ctx.anchors is None or len(ctx.anchors) == 0 or n <= 1:
         return []
     take = explore_count(ctx, n)
-    return [Pick(int(i), 0.0, "explore: represents a region with no label yet") for i in ctx.anchors[:take]]
+    return [Pick(int(i), 0.0, "explore: represents a region with no label yet", kind="explore") for i in ctx.anchors[:take]]
 
 
 def seals_plain(ctx: SelectionContext, n: int) -> list[Pick]:

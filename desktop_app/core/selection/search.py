@@ -39,5 +39,5 @@ def search(ctx: SelectionContext, n: int) -> list[Pick]:
     else:
         return cold_start(ctx, n)
     top = np.argsort(-scores, kind="stable")[:n]
-    return [Pick(int(cand[t]), float(scores[t]), why.format(scores[t]), ctx.pool_source.get(int(cand[t])))
-            for t in top]
+    return [Pick(int(cand[t]), float(scores[t]), why.format(scores[t]), ctx.pool_source.get(int(cand[t])),
+                 kind="search") for t in top]

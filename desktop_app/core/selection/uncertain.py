@@ -11,7 +11,10 @@ from desktop_app.core.selection.scores import UNCERTAINTY
 def rank_by_uncertainty(ctx: SelectionContext, cand, n: int, measure: str, where: str) -> list[Pick]:
     proba = ctx.predict_proba(cand)
     scores = UNCERTAINTY[measure](proba)
-    return thin_batch(ctx, cand, scores, n, lambda i, s: f"uncertain ({measure} {s:.2f}){where}")
+    picks = thin_batch(ctx, cand, scores, n, lambda i, s: f"uncertain ({measure} {s:.2f}){where}")
+    for p in picks:
+        p.kind = "uncertain"
+    return picks
 
 
 def full_pool(ctx: SelectionContext, n: int, measure: str) -> list[Pick]:
