@@ -21,7 +21,7 @@ from desktop_app.core.simulate import full_supervision, run_one
 
 def load(name: str):
     if name == "newsgroups":
-        X, y, _ = datasets.newsgroups(4000, part="test")
+        X, y, _ = datasets.newsgroups(2000, part="test")
     elif name == "fashion":
         X, y, _ = datasets.fashion_mnist(4000, part="t10k")
     elif name == "digits":

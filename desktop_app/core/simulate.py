@@ -63,7 +63,7 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     index = index if index is not None else build_index(Xtr, np.arange(len(Xtr)))
     session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive,
                       audit_share=audit_share)
-    asked: list[tuple[np.ndarray, np.ndarray, bool, int]] = []  # (proba, classes, audit, truth)
+    asked: list[tuple] = []  # (proba when picked, classes, audit, truth, labels then): the accuracy estimate
     curve = []
     select_s = 0.0
     snapshot = np.sort(rng.choice(len(ytr), min(2000, len(ytr)), replace=False))
@@ -96,29 +96,27 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
         if not picks:
             break
         got = np.array([p.idx for p in picks], np.int64)
-        asked += [(p.proba, session.head.classes_.copy(), p.audit, int(ytr[p.idx])) for p in picks
+        asked += [(p.proba, session.head.classes_.copy(), p.audit, int(ytr[p.idx]), n_lab) for p in picks
                   if p.proba is not None]
         session.set_state(got, ytr[got])
         curve[-1]["asked"] = got.tolist()  # train-pool positions asked for after this point
     return curve
 
 
-def estimate_point(session: Session, asked, ytr: np.ndarray, seed: int) -> dict:
-    """The app's accuracy estimate for the current head, and the truth it estimates: the head's accuracy
-    on every item still unlabeled."""
+def estimate_point(session: Session, asked: list, ytr: np.ndarray, seed: int) -> dict:
+    """The app's accuracy estimate for the current head (ops.loop.accuracy_estimate does the same on a
+    project), and the truth it estimates: the head's accuracy on every item still unlabeled.
+    `asked`: (probabilities when picked, classes, audit, truth, labels then) per pick."""
     from desktop_app.core import estimate as est
 
     unl = np.flatnonzero(session.state == UNLABELED)
-    if not len(unl) or len(asked) < est.MIN_ANSWERS:
+    if not len(unl) or not asked:
         return {}
     proba = session.predict_proba(unl)
     truth = float((session.head.classes_[np.argmax(proba, axis=1)] == ytr[unl]).mean())
-    sample = unl if len(unl) <= est.POOL_SAMPLE else None
-    pool = proba if sample is not None else proba[np.random.default_rng(seed).choice(len(unl), est.POOL_SAMPLE,
-                                                                                       replace=False)]
-    ans = est.answers_from([a[0] for a in asked], [a[1] for a in asked], [a[3] for a in asked],
-                           [a[2] for a in asked])
-    e = est.estimate(ans, pool, seed=seed)
+    if len(unl) > est.POOL_SAMPLE:
+        proba = proba[np.random.default_rng(seed).choice(len(unl), est.POOL_SAMPLE, replace=False)]
+    e = est.estimate_from_asked(asked, proba, len(session.labeled), seed=seed)
     return {"true_accuracy_unlabeled": truth, "estimate": e} if e else {}
 
 

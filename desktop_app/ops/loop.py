@@ -17,7 +17,7 @@ from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store.project import Project
 
 SNAPSHOT_SIZE = 2000  # unlabeled items whose predictions are tracked for stability
-DEFAULT_AUDIT_SHARE = 0.05  # share of each batch drawn at random for the accuracy estimate (docs/benchmarks.md)
+DEFAULT_AUDIT_SHARE = 0.1  # share of each batch drawn at random for the accuracy estimate (docs/benchmarks.md)
 
 
 def build_state(project: Project) -> np.ndarray:
@@ -287,14 +287,15 @@ def finish_round(project: Project, session: Session, strategy: str) -> dict:
 
 def accuracy_estimate(project: Project, session: Session, sample: np.ndarray) -> dict | None:
     """core.estimate over this project's recorded answers and the head's probabilities on the unlabeled
-    members of the snapshot sample (a fixed uniform sample of the pool)."""
+    members of the snapshot sample (a fixed uniform sample of the pool). The same function serves
+    `shoal simulate`, so what the benchmark measures is what the app shows."""
     unl = sample[session.state[sample] == UNLABELED] if len(sample) else sample
-    asks = project.answered_asks()
-    if not len(unl) or len(asks) < estimate.MIN_ANSWERS:
+    if not len(unl):
         return None
-    answers = estimate.answers_from([a[1] for a in asks], [a[0] for a in asks], [a[3] for a in asks],
-                                    [a[2] for a in asks])
-    return estimate.estimate(answers, session.predict_proba(unl), seed=len(asks))
+    labels_then = {r["round"]: r["n_labeled"] for r in project.rounds()}
+    asked = [(proba, classes, audit, label, labels_then.get(round_, 0))
+             for classes, proba, audit, label, round_ in project.answered_asks()]
+    return estimate.estimate_from_asked(asked, session.predict_proba(unl), len(session.labeled), seed=len(asked))
 
 
 def select_entries(project: Project, session: Session, n: int, strategy: str, exclude=()) -> tuple[list[dict], float]:

@@ -226,15 +226,16 @@ class Project(ItemsMixin, LabelsMixin):
                     out[int(idx)] = (cls, proba)
         return out
 
-    def answered_asks(self) -> list[tuple[list[int], np.ndarray, bool, int]]:
-        """(class ids, probabilities, audit, true label id) for every item labeled after it was served."""
+    def answered_asks(self) -> list[tuple[list[int], np.ndarray, bool, int, int]]:
+        """(class ids, probabilities, audit, true label id, round served) for every item labeled after it
+        was served."""
         out = []
-        for classes, blob, audit, label_id in self.conn.execute(
-                "SELECT a.classes, a.proba, a.audit, l.label_id FROM asked a JOIN labels l ON l.idx = a.idx "
+        for classes, blob, audit, label_id, round_ in self.conn.execute(
+                "SELECT a.classes, a.proba, a.audit, l.label_id, a.round FROM asked a JOIN labels l ON l.idx = a.idx "
                 "WHERE l.state = 'labeled' AND l.label_id IS NOT NULL ORDER BY a.idx"):
             cls, proba = _asked_row(classes, blob)
-            if cls is not None and isinstance(label_id, int):
-                out.append((cls, proba, bool(audit), label_id))
+            if cls is not None and isinstance(label_id, int) and isinstance(round_, int):
+                out.append((cls, proba, bool(audit), label_id, round_))
         return out
 
 
