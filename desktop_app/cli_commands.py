@@ -85,10 +85,14 @@ def cmd_embed(args):
 
 
 def cmd_next(args):
-    from desktop_app.ops.loop import next_batch
+    from desktop_app.ops.loop import next_batch, peek_batch
 
-    with _open(args.project) as project:
-        batch = next_batch(project, n=args.n, strategy=args.strategy)
+    if args.peek:  # read-only: works while another process (the app) holds the project
+        with _open(args.project, readonly=True) as project:
+            batch = peek_batch(project, n=args.n)
+    else:
+        with _open(args.project) as project:
+            batch = next_batch(project, n=args.n, strategy=args.strategy)
     if args.json:
         _print_json(batch)
     else:
@@ -146,10 +150,10 @@ def cmd_status(args):
 def cmd_export(args):
     from desktop_app.ops.export import export
 
-    with _open(args.project) as project:
+    with _open(args.project, readonly=True) as project:  # export only reads: it works beside the app
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
                        overwrite=args.overwrite)
-    print(f"wrote {len(files)} files to {args.out}")
+    print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))
 
 
 def cmd_mode(args):
@@ -226,6 +230,8 @@ def add_parsers(sub) -> None:
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
     p.add_argument("--strategy", help="override the project's strategy")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--peek", action="store_true",
+                   help="show the current batch without starting a round or writing anything")
     p = sub.add_parser("label", help="label one item, or many from a CSV with columns item,label")
     p.add_argument("project")
     p.add_argument("item", nargs="?")
@@ -241,7 +247,8 @@ def add_parsers(sub) -> None:
     p.add_argument("out")
     p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
     p.add_argument("--with-predictions", action="store_true")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace OUT when it holds nothing but a previous Shoal export")
     p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
     p.add_argument("project")
     p.add_argument("label", nargs="?", help="the label to find more of (search mode)")

@@ -266,6 +266,14 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     return describe(project, entries)
 
 
+def peek_batch(project: Project, n: int | None = None) -> list[dict]:
+    """The unanswered rest of the current batch, read-only (no round, no selection, no write)."""
+    left = pending_queue(project)
+    if not left:
+        raise ShoalError(f"there is no current batch to show; `shoal next {project.path}` starts one")
+    return describe(project, left[:n] if n else left)
+
+
 def resolve_item(project: Project, item: str) -> int:
     idx = project.idx_of(item)
     if idx is None:  # the source's own id, without our "id:" prefix
