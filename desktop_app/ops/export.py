@@ -73,6 +73,7 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
     if fmt not in EXPORTERS:
         raise ShoalError(f"unknown export format {fmt!r}; choose from: {', '.join(EXPORTERS)}")
     out = Path(out).expanduser().absolute()
+    export_folder.clean_stale(out)  # what a killed export into `out` left: put back or removed first
     protected = [project.path, Path(str(project.path) + "-cache"), project.source_root]
     if project.meta("source"):
         protected.append(Path(project.meta("source")))
@@ -88,7 +89,6 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
     if not any(r.get("label") for r in data.rows):
         raise ShoalError("nothing to export: no item is labeled yet" if not notes else
                          f"nothing to export: {notes[0]}")
-    export_folder.clean_stale(out)
     tmp = export_folder.new_partial(out)
     try:
         EXPORTERS[fmt](data, tmp, progress)
