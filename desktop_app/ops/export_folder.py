@@ -85,18 +85,18 @@ def own_export_problem(folder: Path) -> str | None:
     """None when folder holds only a Shoal export (every entry listed by its manifest); else why not."""
     manifest = read_manifest(folder)
     if manifest is None:
-        return "it is not a Shoal export (no valid .shoal-export.json in it)"
+        return "holds no valid .shoal-export.json, so it is not a Shoal export"
     listed_files = manifest.get("files")
     listed_dirs = manifest.get("folders")
     if not (isinstance(listed_files, list) and isinstance(listed_dirs, list)):
-        return "its .shoal-export.json is damaged"
+        return "its .shoal-export.json is damaged, so it is not a Shoal export"
     files, dirs, odd = entries(folder)
     if odd:
-        return f"it holds {odd!r}, a link or special file Shoal did not write"
+        return f"holds {odd!r}, a link or special file Shoal did not write"
     files.discard(MANIFEST)
     extra = sorted(files - set(listed_files)) or sorted(dirs - set(listed_dirs))
     if extra:
-        return f"it holds {extra[0]!r}, which the Shoal export did not write"
+        return f"holds {extra[0]!r}, which the Shoal export did not write"
     return None
 
 

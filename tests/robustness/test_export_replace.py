@@ -157,8 +157,10 @@ project, out = sys.argv[1], sys.argv[2]
 with Project.open(project, readonly=True) as p:
     for k in range(10000):
         fmt = ("csv", "jsonl")[k % 2]
-        print("START", k, flush=True)
-        export(p, out, fmt, overwrite=True)
+        def progress(i, n, k=k):
+            if i == 0:
+                print("WRITING", k, flush=True)
+        export(p, out, fmt, overwrite=True, progress=progress)
         print("OK", k, fmt, flush=True)
 """
 
@@ -186,10 +188,10 @@ def test_sigkill_during_replace_leaves_the_old_or_the_new_export_and_no_hidden_f
     for _ in range(6):
         proc = subprocess.Popen([sys.executable, "-c", REPLACE_LOOP, str(project), str(out)], env=_env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        started = 0
-        while started < rng.randint(1, 4):
-            started += proc.stdout.readline().startswith("START")
-        time.sleep(rng.uniform(0.0, 0.03))
+        writing, target = 0, rng.randint(1, 4)
+        while writing < target:  # let a few replaces run, then kill while one is writing or swapping
+            writing += proc.stdout.readline().startswith("WRITING")
+        time.sleep(rng.uniform(0.0, 0.004))
         proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
         assert "Traceback" not in err, err
