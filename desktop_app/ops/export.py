@@ -2,7 +2,7 @@
 into place at the end, so an interrupted export never looks complete."""
 from __future__ import annotations
 
-import shutil
+import os
 import time
 from pathlib import Path
 
@@ -72,7 +72,7 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
     previous Shoal export (see ops.export_folder); works on a project opened read-only."""
     if fmt not in EXPORTERS:
         raise ShoalError(f"unknown export format {fmt!r}; choose from: {', '.join(EXPORTERS)}")
-    out = Path(out).expanduser().absolute()
+    out = Path(os.path.abspath(Path(out).expanduser()))  # "a/.." is "." here: never a folder named ".."
     export_folder.clean_stale(out)  # what a killed export into `out` left: put back or removed first
     protected = [project.path, Path(str(project.path) + "-cache"), project.source_root]
     if project.meta("source"):
@@ -97,10 +97,10 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
             export_folder.check_out(out, overwrite, protected, item_folders)
         export_folder.put_in_place(tmp, out, replace)
     except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
+        export_folder.remove(tmp)
         raise ShoalError(f"export failed, nothing written to {out}: {e.strerror or e}") from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        export_folder.remove(tmp)
         raise
     files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != export_folder.MANIFEST)
     return ExportFiles(files, notes)

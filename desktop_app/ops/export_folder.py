@@ -145,10 +145,23 @@ def check_out(out: Path, overwrite: bool, protected: list[Path], folders_of_item
 def new_partial(out: Path) -> Path:
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # the export is a normal folder once in place (mkdtemp makes it 0700)
         write_manifest(tmp, None, None, partial=True)  # marks it as ours, for the cleaner
     except OSError as e:
         raise ShoalError(f"cannot write in {out.parent}: {e.strerror or e}") from None
     return tmp
+
+
+def _umask() -> int:
+    """The process umask, read without setting it (os.umask would change it for every thread meanwhile)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
@@ -173,17 +186,35 @@ def put_in_place(tmp: Path, out: Path, replace: bool) -> None:
     """Move the finished export `tmp` to `out`: atomically swapped with the old export, if any."""
     if replace and out.exists():
         if _renameat2(tmp, out, _RENAME_EXCHANGE):
-            shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old export
+            remove(tmp)  # tmp now holds the old export
             return
         trash = out.parent / f".{out.name}.old-{os.getpid()}"
         os.rename(out, trash)  # a kill here is undone by the next export (restore_or_clean)
         os.rename(tmp, out)
-        shutil.rmtree(trash, ignore_errors=True)
+        remove(trash)
         return
     if not _renameat2(tmp, out, _RENAME_NOREPLACE):
         if out.exists():
             raise FileExistsError(errno.EEXIST, "appeared during the export", str(out))
         os.rename(tmp, out)
+
+
+def remove(folder: Path) -> None:
+    """Delete one of our export folders, its manifest last: a kill part-way leaves a folder that is
+    still recognisably ours, so the next export finishes the job."""
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name == MANIFEST:
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    shutil.rmtree(e.path, ignore_errors=True)
+                else:
+                    os.unlink(e.path)
+        os.unlink(folder / MANIFEST)
+        os.rmdir(folder)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -214,9 +245,17 @@ def clean_stale(out: Path) -> None:
             if not pid.isdigit() or _alive(int(pid)) or path.is_symlink() or not path.is_dir():
                 continue
             manifest = read_manifest(path)
-            if manifest is None:
+            if manifest is None:  # killed before its marker was complete: only an empty folder (or the marker)
+                try:
+                    names_inside = os.listdir(path)
+                    if set(names_inside) <= {MANIFEST} and not os.path.islink(path / MANIFEST):
+                        for n in names_inside:
+                            os.unlink(path / n)
+                        os.rmdir(path)
+                except OSError:
+                    pass
                 continue
             if tag == ".old-" and not out.exists() and not manifest.get("partial"):
                 os.rename(path, out)
             else:
-                shutil.rmtree(path, ignore_errors=True)
+                remove(path)

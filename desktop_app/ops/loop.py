@@ -99,13 +99,18 @@ def _save_pool_rows(project: Project, session: Session) -> None:
         pass
     if have == len(order):
         return
+
+    def chunk(start: int) -> bytes:
+        return np.ascontiguousarray(rows.rows_from(start), np.float32).tobytes()
+    if have:  # append in place (O_NOFOLLOW: never through a planted link; never into a hard-linked file)
+        with os.fdopen(os.open(data_path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW), "ab") as f:
+            if os.fstat(f.fileno()).st_nlink == 1:
+                f.write(chunk(have))
+            else:
+                have = 0
     if not have:
         sidecar.unlinked(stamp_path).unlink(missing_ok=True)
-    data = np.ascontiguousarray(rows.rows_from(have), np.float32).tobytes()
-    if have:  # append in place (O_NOFOLLOW: never through a planted link)
-        with os.fdopen(os.open(data_path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW), "ab") as f:
-            f.write(data)
-    else:
+        data = chunk(0)
         sidecar.write_file(data_path, lambda f: f.write(data))
     sidecar.save_npy(ids_path, order)
     if not have:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from desktop_app.errors import ShoalError
@@ -68,6 +69,11 @@ class ProjectLock:
                                  "through it: remove it and try again") from None
             raise ShoalError(f"cannot write in {self.path.parent} ({e.strerror or e}): Shoal keeps a lock file "
                              "beside the project; make the folder writable, or use `shoal status` to read it") from None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:  # a hard link to someone's file: never truncate it
+            os.close(fd)
+            raise ShoalError(f"{self.path} is not Shoal's lock file (a hard link or not a plain file); Shoal will "
+                             "not write to it: remove it and try again")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

@@ -97,6 +97,8 @@ def test_bit_rot_in_the_index_that_keeps_size_and_mtime_is_caught(text_project):
 
 def test_cache_files_replaced_by_links_are_never_written_through(text_project, tmp_path):
     project = text_project(n=40, embed=-1)
+    with Project.open(project) as p:
+        p.set_meta({"k": 2})  # a small neighbourhood: the pool (and its saved rows) grows round by round
     cache = Path(str(project) + "-cache")
     shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir()
@@ -123,6 +125,19 @@ def test_cache_files_replaced_by_links_are_never_written_through(text_project, t
                "pool_rows.f32", "pool_rows_ids.npy", "pool_rows.json"}
     for name in written:
         assert (cache / name).is_file() and not (cache / name).is_symlink(), name
+    # the pool rows file (appended in place each round) made a hard link to a user's file: never appended to
+    rows_file = cache / "pool_rows.f32"
+    victim = tmp_path / "victim-hardlinked"
+    victim.write_bytes(rows_file.read_bytes())
+    kept = victim.read_bytes()
+    rows_file.unlink()
+    os.link(victim, rows_file)
+    rc, out, err = cli("next", project, "--json")
+    for k, entry in enumerate(json.loads(out)):
+        assert cli("label", project, entry["id"], "ab"[k % 2])[0] == 0
+    rc, _, err = cli("next", project, "-n", "6")  # a second round grows the pool
+    assert rc == 0, err
+    assert victim.read_bytes() == kept and rows_file.stat().st_nlink == 1
     # a cache folder that is a link is replaced by a real one, never written through
     shutil.rmtree(cache)
     (tmp_path / "elsewhere").mkdir()

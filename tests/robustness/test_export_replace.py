@@ -87,6 +87,9 @@ def test_a_previous_export_is_replaced_only_with_overwrite_and_only_while_it_hol
     rc, _, err = cli("export", project, out, "--format", "csv", "--overwrite")
     assert rc == 0, err
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "labels.csv"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # a normal folder, not the temp folder's 0700
     # the user adds a file, a folder, or a link to an export: it is theirs now, and it stays
     for name, make in (("notes.txt", lambda p: p.write_text("mine")), ("plots", lambda p: p.mkdir()),
                        ("link", lambda p: p.symlink_to(tmp_path / "elsewhere"))):
@@ -218,6 +221,20 @@ def test_an_old_export_left_aside_by_a_killed_replace_is_put_back(text_project, 
     rc, _, err = cli("export", project, out, "--format", "csv")
     assert rc == 2 and "previous Shoal export" in err  # restored first, so it is not clobbered
     assert (out / "labels.jsonl").exists() and not (tmp_path / f".out.old-{dead}").exists()
+    # killed part-way through deleting a swapped-out export (its manifest goes last), or before the
+    # temp folder's marker was written: removed; a folder of the same shape without our marker: kept
+    half = tmp_path / f".out.partial-{dead}-half"
+    half.mkdir()
+    (half / MANIFEST).write_text(json.dumps({"shoal_export": 1, "files": ["a.csv", "b.csv"], "folders": []}))
+    (half / "b.csv").write_text("x")
+    (tmp_path / f".out.partial-{dead}-empty").mkdir()
+    theirs = tmp_path / f".out.partial-{dead}-theirs"
+    theirs.mkdir()
+    (theirs / "keep.txt").write_text("not ours")
+    rc, _, err = cli("export", project, out, "--format", "csv", "--overwrite")
+    assert rc == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [theirs.name]
+    assert (theirs / "keep.txt").read_text() == "not ours"
 
 
 def test_hf_export_leaves_out_items_labeled_before_they_were_embedded(text_project, tmp_path):

@@ -81,6 +81,12 @@ def test_a_lock_file_replaced_by_a_symlink_is_refused_and_its_target_untouched(t
     line = one_clear_line(err)
     assert rc == 2 and "symbolic link" in line, line
     assert victim.read_text() == "precious\n"
+    lock.unlink()
+    os.link(victim, lock)  # a hard link to the user's file: the same inode, so truncating it would hit theirs
+    rc, _, err = cli("label", project, uids(project)[0], "a")
+    line = one_clear_line(err)
+    assert rc == 2 and "not Shoal's lock file" in line, line
+    assert victim.read_text() == "precious\n"
 
 
 def test_next_peek_shows_the_current_batch_without_writing(text_project):
