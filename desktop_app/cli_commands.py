@@ -36,6 +36,20 @@ def _open(path, readonly=False):
     return Project.open(path, readonly=readonly)
 
 
+def _open_to_read(path):
+    """Read-only (works while another process holds the project). A file of an older schema that no
+    writer holds is upgraded first, so the reading code sees the tables it expects."""
+    project = _open(path, readonly=True)
+    if project.older_schema:
+        try:
+            upgraded = _open(path)
+        except ShoalError:  # a read-only folder, or a writer took it meanwhile: read it as it is
+            return project
+        project.close()
+        return upgraded
+    return project
+
+
 def _progress_bar(desc: str, unit: str = "item"):
     from tqdm import tqdm
 
@@ -88,7 +102,7 @@ def cmd_next(args):
     from desktop_app.ops.loop import next_batch, peek_batch
 
     if args.peek:  # read-only: works while another process (the app) holds the project
-        with _open(args.project, readonly=True) as project:
+        with _open_to_read(args.project) as project:
             batch = peek_batch(project, n=args.n)
     else:
         with _open(args.project) as project:
@@ -150,7 +164,7 @@ def cmd_status(args):
 def cmd_export(args):
     from desktop_app.ops.export import export
 
-    with _open(args.project, readonly=True) as project:  # export only reads: it works beside the app
+    with _open_to_read(args.project) as project:  # export only reads: it works beside the app
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
                        overwrite=args.overwrite)
     print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))

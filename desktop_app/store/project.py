@@ -34,6 +34,7 @@ class Project(ItemsMixin, LabelsMixin):
         self.readonly = readonly
         # one connection, shared by the GUI thread and workers: writes are serialised here
         self.mutex = threading.RLock()
+        self.older_schema = False
 
     # ---- open / create -----------------------------------------------------------
     @classmethod
@@ -101,7 +102,9 @@ class Project(ItemsMixin, LabelsMixin):
             except BaseException:
                 conn.close()
                 raise
-            return cls(path, conn, lock, readonly)
+            project = cls(path, conn, lock, readonly)
+            project.older_schema = readonly and version < schema.SCHEMA_VERSION  # read as it is: not upgraded
+            return project
         except BaseException:
             if lock:
                 lock.release()
