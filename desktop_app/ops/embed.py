@@ -169,8 +169,11 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
                           progress=(lambda d, t, s=s: progress(s + d, len(new))) if progress else None)
                 if cancel and cancel():
                     return index
-            crc = index.save(cache / "index.bin")
-            remember_index(project_ids_only, ids, crc)
+            try:
+                crc = index.save(cache / "index.bin")
+                remember_index(project_ids_only, ids, crc)
+            except (OSError, ShoalError):  # a full disk or read-only cache: this index works from memory,
+                pass                           # and a stale index.json fails the checksum next time
         return index
 
     project_ids_only = _CacheOnly(cache, identity, project_id)

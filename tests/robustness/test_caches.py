@@ -185,3 +185,23 @@ def test_disk_full_while_the_embeddings_cache_is_written(text_project, small_dis
     cache = Path(str(project) + "-cache")
     assert [f for f in os.listdir(cache) if "tmp" in f] == []  # no partial file keeps the disk full
     assert integrity_ok(project)
+
+
+def test_disk_full_while_the_index_is_saved(text_project, small_disk):
+    """hnswlib writes a short index file without a word when the disk is full: Shoal checks the size,
+    drops the file, and works from the index in memory; the next run with room saves it."""
+    from desktop_app.core.index.hnsw import EXACT_BELOW
+
+    n, dim = EXACT_BELOW + 100, 16
+    project = text_project(n=n, embed=0)
+    with Project.open(project) as p:
+        p.set_meta({"dim": dim})
+        p.store_embeddings(range(n), _vectors(n, dim, 7), {})
+    disk = small_disk(project.stat().st_size + (1 << 20))  # room for the caches, not for the index too
+    shutil.copy(project, disk / "p.shoal")
+    project = disk / "p.shoal"
+    r = subprocess.run([sys.executable, "-c", CORRUPT_CHECK, str(project)], env=_env(), capture_output=True,
+                       text=True, timeout=300, check=False)
+    assert r.returncode == 0 and r.stdout.strip() == "OK", (r.returncode, r.stderr[-2000:])
+    cache = Path(str(project) + "-cache")
+    assert not (cache / "index.bin").exists() and [f for f in os.listdir(cache) if "tmp" in f] == []

@@ -5,6 +5,7 @@ hnswlib is not safe for add_items concurrent with knn_query, so one lock guards 
 """
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
@@ -74,6 +75,9 @@ class KnnIndex:
         try:
             with self._lock:
                 self._index.save_index(str(tmp))
+                expected = self._index.index_file_size()
+            if os.path.getsize(tmp) != expected:  # hnswlib writes a short file silently when the disk is full
+                raise OSError(errno.ENOSPC, "no space left to save the index", str(path))
             crc = file_crc(tmp)
             os.replace(tmp, path)
         except BaseException:
