@@ -149,7 +149,7 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
                     raise ValueError("index holds items that are gone")
                 # the checksum is always verified (about 1 GB/s, small next to loading): a flipped bit
                 # that kept size and mtime would otherwise reach hnswlib, which crashes on it
-                index = KnnIndex.load(sidecar.unlinked(cache / "index.bin"), embeddings.shape[1],
+                index = KnnIndex.load(sidecar.plain(cache / "index.bin"), embeddings.shape[1],
                                       crc=int(info["crc"]))
                 if index.count != len(known_ids):
                     raise ValueError("index and its id list disagree")

@@ -92,7 +92,7 @@ def _save_pool_rows(project: Project, session: Session) -> None:
         if sidecar.read_json(stamp_path)["stamp"] != _rows_stamp(project):
             raise ValueError("rows of another project or encoder")
         old = sidecar.load_npy(ids_path)
-        if (sidecar.unlinked(data_path).stat().st_size == len(old) * rows.dim * 4 and len(old) <= len(order)
+        if (sidecar.plain(data_path).stat().st_size == len(old) * rows.dim * 4 and len(old) <= len(order)
                 and np.array_equal(old, order[:len(old)])):
             have = len(old)
     except (OSError, ValueError, KeyError, TypeError):
@@ -109,7 +109,7 @@ def _save_pool_rows(project: Project, session: Session) -> None:
             else:
                 have = 0
     if not have:
-        sidecar.unlinked(stamp_path).unlink(missing_ok=True)
+        stamp_path.unlink(missing_ok=True)  # removes a link itself, never its target
         data = chunk(0)
         sidecar.write_file(data_path, lambda f: f.write(data))
     sidecar.save_npy(ids_path, order)
@@ -126,7 +126,7 @@ def _restore_pool_rows(project: Project, session: Session) -> None:
         if sidecar.read_json(project.cache_dir / "pool_rows.json")["stamp"] != _rows_stamp(project):
             return
         ids = sidecar.load_npy(ids_path)
-        if (ids.dtype != np.int64 or sidecar.unlinked(data_path).stat().st_size != len(ids) * rows.dim * 4 or len(ids) == 0
+        if (ids.dtype != np.int64 or sidecar.plain(data_path).stat().st_size != len(ids) * rows.dim * 4 or len(ids) == 0
                 or ids.min() < 0 or ids.max() >= len(rows.pos)):
             return
         data = np.memmap(data_path, dtype=np.float32, mode="r", shape=(len(ids), rows.dim))

@@ -136,7 +136,7 @@ class ItemsMixin:
                 f.write(block.tobytes())  # plain writes, no writable memory map: a full disk is an error, not SIGBUS
             f.flush()
             os.fsync(f.fileno())
-        sidecar.unlinked(info)
+        info.unlink(missing_ok=True)  # a stale stamp never outlives the rewrite (a link: removed, not followed)
         sidecar.write_file(npy, write)
         sidecar.write_json(info, {"stamp": stamp})
         return sidecar.load_npy(npy, mmap=True)

@@ -2,8 +2,8 @@
 
 Every write goes to a fresh temp file (O_CREAT|O_EXCL|O_NOFOLLOW: never an existing file or link) and
 is renamed over the final name, which replaces a link itself, never its target. A cache file that is
-a link is removed before reading (a cache is derived: it is rebuilt). A full disk is one ShoalError
-line and leaves no partial temp file."""
+a link is never read (a cache is derived: it is rebuilt, and the new file replaces the link). A full
+disk is one ShoalError line and leaves no partial temp file."""
 from __future__ import annotations
 
 import errno
@@ -19,13 +19,11 @@ import numpy as np
 from desktop_app.errors import ShoalError
 
 
-def unlinked(path: Path) -> Path:
-    """path, after removing it if it is a symbolic link (never followed)."""
-    try:
-        if os.path.islink(path):
-            os.unlink(path)
-    except OSError:
-        pass
+def plain(path: Path) -> Path:
+    """path, unless it is a symbolic link: then OSError (treated as a missing cache file, never followed;
+    the rebuilt file is renamed over the link, which replaces the link itself)."""
+    if os.path.islink(path):
+        raise OSError(errno.ELOOP, "a cache file is a symbolic link; not followed", str(path))
     return Path(path)
 
 
@@ -63,8 +61,8 @@ def write_json(path: Path, obj: Any) -> None:
 
 
 def read_json(path: Path) -> Any:
-    """The JSON in a cache file; OSError/ValueError when missing, a link (removed) or damaged."""
-    fd = os.open(unlinked(path), os.O_RDONLY | os.O_NOFOLLOW)
+    """The JSON in a cache file; OSError/ValueError when missing, a link (not followed) or damaged."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     with os.fdopen(fd, "rb") as f:
         return json.loads(f.read(1 << 20))
 
@@ -74,7 +72,7 @@ def save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
-    path = unlinked(path)
+    path = plain(path)
     if not path.is_file():
         raise FileNotFoundError(errno.ENOENT, "no cache file", str(path))
     return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)

@@ -138,6 +138,14 @@ def test_cache_files_replaced_by_links_are_never_written_through(text_project, t
     rc, _, err = cli("next", project, "-n", "6")  # a second round grows the pool
     assert rc == 0, err
     assert victim.read_bytes() == kept and rows_file.stat().st_nlink == 1
+    # a read-only command neither follows nor removes a linked cache file (it writes nothing)
+    for name in ("embeddings.json", "embeddings.npy", "embedded_mask.json"):
+        (cache / name).unlink()
+        (cache / name).symlink_to(victims[name])
+    rc, _, err = cli("export", project, tmp_path / "hf2", "--format", "hf")
+    assert rc == 0, err
+    for name in ("embeddings.json", "embeddings.npy", "embedded_mask.json"):
+        assert (cache / name).is_symlink() and victims[name].read_text() == f"user data {name}\n"
     # a cache folder that is a link is replaced by a real one, never written through
     shutil.rmtree(cache)
     (tmp_path / "elsewhere").mkdir()
