@@ -50,7 +50,8 @@ def holder_of(path: Path) -> tuple[str, str]:
         os.close(fd)
     pid, _, name = text.partition("\n")
     pid = pid.strip()
-    return (pid if pid.isdigit() else "?"), (name.strip() or "another Shoal process")
+    name = "".join(c for c in name.strip() if c.isprintable())[:80]  # the file may be anyone's text
+    return (pid if pid.isdigit() else "?"), (name or "another Shoal process")
 
 
 class ProjectLock:
