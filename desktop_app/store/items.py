@@ -1,7 +1,6 @@
 """Items and their embeddings in the project file, plus the embeddings .npy cache."""
 from __future__ import annotations
 
-import os
 from typing import Iterable
 
 import numpy as np
@@ -134,8 +133,7 @@ class ItemsMixin:
                                                      "fortran_order": False, "shape": (n, width)})
             for _, block in self._embedding_blocks(n, dim, width):
                 f.write(block.tobytes())  # plain writes, no writable memory map: a full disk is an error, not SIGBUS
-            f.flush()
-            os.fsync(f.fileno())
+            f.flush()  # no fsync: a cache torn by a power cut fails its shape or spot check and is rebuilt
         info.unlink(missing_ok=True)  # a stale stamp never outlives the rewrite (a link: removed, not followed)
         sidecar.write_file(npy, write)
         sidecar.write_json(info, {"stamp": stamp})
