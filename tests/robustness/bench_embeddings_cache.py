@@ -4,9 +4,12 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+
 import numpy as np
-from desktop_app.store.project import Project
+
 from desktop_app.core.sources.base import ItemRecord
+from desktop_app.store.project import Project
+
 n, dim = 50000, 384
 d = Path(tempfile.mkdtemp(dir="/tmp"))
 p = Project.create(d / "b.shoal", {"dim": dim, "encoder_identity": "x"})
