@@ -201,7 +201,14 @@ def put_in_place(tmp: Path, out: Path, replace: bool) -> None:
 
 def remove(folder: Path) -> None:
     """Delete one of our export folders, its manifest last: a kill part-way leaves a folder that is
-    still recognisably ours, so the next export finishes the job."""
+    still recognisably ours, so the next export finishes the job. A folder without our manifest (the
+    empty folder an export replaced) is only removed while empty."""
+    if read_manifest(folder) is None:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+        return
     try:
         with os.scandir(folder) as it:
             for e in it:
@@ -214,7 +221,7 @@ def remove(folder: Path) -> None:
         os.unlink(folder / MANIFEST)
         os.rmdir(folder)
     except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
+        pass
 
 
 def _alive(pid: int) -> bool:
