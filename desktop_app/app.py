@@ -24,6 +24,9 @@ def make_app(argv: list[str] | None = None):
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(paths.user_config_dir()))
     setup_logging()
+    from desktop_app.store.lock import set_holder
+
+    set_holder("the Shoal desktop app")  # what a CLI command meeting this app's lock is told
     # the GUI thread shares the GIL with CPU-bound workers: hand it over every 1 ms instead of 5 ms,
     # so Python slots and pyqtgraph painting are not slowed 5x while embedding or refitting runs
     sys.setswitchinterval(0.001)

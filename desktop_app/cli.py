@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    from desktop_app.store.lock import set_holder
+
+    set_holder(f"`shoal {args.command}`")  # named in the refusal another process meets while this one writes
     try:
         return int(COMMANDS[args.command](args) or 0)
     except ShoalError as e:

@@ -36,6 +36,20 @@ def _open(path, readonly=False):
     return Project.open(path, readonly=readonly)
 
 
+def _open_to_read(path):
+    """Read-only (works while another process holds the project). A file of an older schema that no
+    writer holds is upgraded first, so the reading code sees the tables it expects."""
+    project = _open(path, readonly=True)
+    if project.older_schema:
+        try:
+            upgraded = _open(path)
+        except ShoalError:  # a read-only folder, or a writer took it meanwhile: read it as it is
+            return project
+        project.close()
+        return upgraded
+    return project
+
+
 def _progress_bar(desc: str, unit: str = "item"):
     from tqdm import tqdm
 
@@ -85,10 +99,14 @@ def cmd_embed(args):
 
 
 def cmd_next(args):
-    from desktop_app.ops.loop import next_batch
+    from desktop_app.ops.loop import next_batch, peek_batch
 
-    with _open(args.project) as project:
-        batch = next_batch(project, n=args.n, strategy=args.strategy)
+    if args.peek:  # read-only: works while another process (the app) holds the project
+        with _open_to_read(args.project) as project:
+            batch = peek_batch(project, n=args.n)
+    else:
+        with _open(args.project) as project:
+            batch = next_batch(project, n=args.n, strategy=args.strategy)
     if args.json:
         _print_json(batch)
     else:
@@ -151,10 +169,10 @@ def cmd_status(args):
 def cmd_export(args):
     from desktop_app.ops.export import export
 
-    with _open(args.project) as project:
+    with _open_to_read(args.project) as project:  # export only reads: it works beside the app
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
                        overwrite=args.overwrite)
-    print(f"wrote {len(files)} files to {args.out}")
+    print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))
 
 
 def cmd_mode(args):
@@ -231,6 +249,8 @@ def add_parsers(sub) -> None:
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
     p.add_argument("--strategy", help="override the project's strategy")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--peek", action="store_true",
+                   help="show the current batch without starting a round or writing anything")
     p = sub.add_parser("label", help="label one item, or many from a CSV with columns item,label")
     p.add_argument("project")
     p.add_argument("item", nargs="?")
@@ -246,7 +266,8 @@ def add_parsers(sub) -> None:
     p.add_argument("out")
     p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
     p.add_argument("--with-predictions", action="store_true")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace OUT when it holds nothing but a previous Shoal export")
     p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
     p.add_argument("project")
     p.add_argument("label", nargs="?", help="the label to find more of (search mode)")

@@ -121,7 +121,7 @@ def test_text_csv_flow(capsys, tmp_path, text_csv):
     assert np.array(head["coef"]).shape[1] == 384 and set(head["class_names"]) <= set(names)
     # exporting into a non-empty folder needs --overwrite
     code, _, err = run(capsys, "export", project, hf, "--format", "hf")
-    assert code == 2 and "not an empty folder" in err
+    assert code == 2 and "holds a previous Shoal export; pass --overwrite" in err
 
 
 def test_rescan_adds_only_new_items(capsys, tmp_path, text_csv):

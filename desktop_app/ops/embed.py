@@ -1,8 +1,6 @@
 """Embed pending items (resumable, committed batch by batch) and keep the kNN index cache fresh."""
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -13,6 +11,7 @@ from desktop_app.core.embedding.batch import finish_encode, start_prepare
 from desktop_app.core.embedding.registry import get_encoder
 from desktop_app.core.index.hnsw import EXACT_BELOW, ExactIndex, KnnIndex
 from desktop_app.errors import ShoalError
+from desktop_app.store import sidecar
 from desktop_app.store.project import Project
 
 Progress = Callable[[int, int], None]
@@ -92,21 +91,21 @@ def reembed(project: Project) -> None:
 def embedded_mask(project: Project) -> np.ndarray:
     """Which items have an embedding. Kept beside the embeddings cache under the same stamp, so
     opening a 1M-item project does not walk the 1.5 GB embeddings table."""
-    stamp = f"{project.meta('encoder_identity')}:{project.embeddings_stamp()}:{project.n_items}"
+    stamp = (f"{project.meta('project_id')}:{project.meta('encoder_identity')}:{project.embeddings_stamp()}:"
+             f"{project.n_items}")
     path, info = project.cache_dir / "embedded_mask.npy", project.cache_dir / "embedded_mask.json"
     try:
-        if json.loads(info.read_text())["stamp"] == stamp:
-            mask = np.load(path, allow_pickle=False)
+        if sidecar.read_json(info)["stamp"] == stamp:
+            mask = sidecar.load_npy(path)
             if mask.shape == (project.n_items,) and mask.dtype == bool:
                 return mask
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     mask = np.zeros(project.n_items, dtype=bool)
     mask[np.fromiter((r[0] for r in project.conn.execute("SELECT idx FROM items WHERE embedded=1")), np.int64)] = True
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, mask)
-    os.replace(tmp, path)
-    info.write_text(json.dumps({"stamp": stamp}))
+    if not project.readonly:
+        sidecar.save_npy(path, mask)
+        sidecar.write_json(info, {"stamp": stamp})
     return mask
 
 
@@ -118,19 +117,10 @@ def remember_index(project: Project, ids: np.ndarray, crc: int | None = None) ->
     path = project.cache_dir / "index.bin"
     crc = file_crc(path) if crc is None else crc
     st = path.stat()
-    np.save(project.cache_dir / "index_ids.npy", ids)
-    (project.cache_dir / "index.json").write_text(json.dumps({
-        "identity": project.meta("encoder_identity"), "count": int(len(ids)), "crc": int(crc),
-        "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
-
-
-def _trusted_crc(path: Path, info: dict) -> int | None:
-    """None (skip the checksum) when the file is exactly as written: same size and mtime.
-    Any rewrite changes the mtime, and then the CRC recorded at save is checked."""
-    st = path.stat()
-    if st.st_size == info.get("size") and st.st_mtime_ns == info.get("mtime_ns"):
-        return None
-    return int(info["crc"])
+    sidecar.save_npy(project.cache_dir / "index_ids.npy", ids)
+    sidecar.write_json(project.cache_dir / "index.json", {
+        "identity": project.meta("encoder_identity"), "project_id": project.meta("project_id"),
+        "count": int(len(ids)), "crc": int(crc), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
 
 
 def load_index(project: Project, embeddings: np.ndarray, progress: Progress | None = None,
@@ -146,18 +136,21 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
         return ExactIndex(np.asarray(embeddings[ids]), ids)
     cache = project.cache_dir
     identity = project.meta("encoder_identity")
+    project_id = project.meta("project_id")
     n = len(embeddings)
 
     def build():
         index, known = None, np.zeros(n, bool)
         try:
-            info = json.loads((cache / "index.json").read_text())
-            if info["identity"] == identity:
-                known_ids = np.load(cache / "index_ids.npy", allow_pickle=False)
+            info = sidecar.read_json(cache / "index.json")
+            if info["identity"] == identity and info.get("project_id") == project_id:
+                known_ids = sidecar.load_npy(cache / "index_ids.npy")
                 if len(known_ids) and (known_ids.max() >= n or not np.all(np.isin(known_ids, ids))):
                     raise ValueError("index holds items that are gone")
-                index = KnnIndex.load(cache / "index.bin", embeddings.shape[1],
-                                      crc=_trusted_crc(cache / "index.bin", info))
+                # the checksum is always verified (about 1 GB/s, small next to loading): a flipped bit
+                # that kept size and mtime would otherwise reach hnswlib, which crashes on it
+                index = KnnIndex.load(sidecar.plain(cache / "index.bin"), embeddings.shape[1],
+                                      crc=int(info["crc"]))
                 if index.count != len(known_ids):
                     raise ValueError("index and its id list disagree")
                 probe = np.unique(known_ids[np.linspace(0, len(known_ids) - 1, 64).astype(np.int64)])
@@ -176,11 +169,14 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
                           progress=(lambda d, t, s=s: progress(s + d, len(new))) if progress else None)
                 if cancel and cancel():
                     return index
-            crc = index.save(cache / "index.bin")
-            remember_index(project_ids_only, ids, crc)
+            try:
+                crc = index.save(cache / "index.bin")
+                remember_index(project_ids_only, ids, crc)
+            except (OSError, ShoalError):  # a full disk or read-only cache: this index works from memory,
+                pass                           # and a stale index.json fails the checksum next time
         return index
 
-    project_ids_only = _CacheOnly(cache, identity)
+    project_ids_only = _CacheOnly(cache, identity, project_id)
     if lazy:
         from desktop_app.core.index.lazy import LazyIndex
 
@@ -192,9 +188,9 @@ class _CacheOnly:
     """What remember_index needs of a project, without touching its SQLite connection (the lazy
     build runs in another thread)."""
 
-    def __init__(self, cache_dir: Path, identity: str):
+    def __init__(self, cache_dir: Path, identity: str, project_id: str | None):
         self.cache_dir = cache_dir
-        self._identity = identity
+        self._meta = {"encoder_identity": identity, "project_id": project_id}
 
     def meta(self, key: str):
-        return self._identity if key == "encoder_identity" else None
+        return self._meta.get(key)

@@ -3,8 +3,6 @@ into place at the end, so an interrupted export never looks complete."""
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from desktop_app.core.export.base import ExportData
 from desktop_app.core.export.registry import EXPORTERS
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.errors import ShoalError
+from desktop_app.ops import export_folder
 from desktop_app.store.project import Project
 
 
@@ -21,7 +20,15 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
     rows = project.labeled_rows()
     labels = [l["name"] for l in project.label_set()]
     names = {l["id"]: l["name"] for l in project.label_set()}
-    emb = None
+    emb, notes = None, []
+    if with_embeddings:  # a labeled item not embedded yet has no vector: leave it out, and say so
+        embedded = project.embedded_mask()
+        kept = [r for r in rows if embedded[r["idx"]]]
+        if len(kept) < len(rows):
+            n = len(rows) - len(kept)
+            notes.append(f"{n} labeled item{'s' if n != 1 else ''} left out: not embedded yet "
+                         f"(run `shoal embed {project.path}` first to include {'them' if n != 1 else 'it'})")
+        rows = kept
     if with_predictions or with_embeddings:
         emb_all = project.load_embeddings()
         emb = np.asarray(emb_all[[r["idx"] for r in rows]]) if with_embeddings else None
@@ -46,44 +53,54 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
         r["id"] = r.pop("uid", r.get("id"))
     head_arrays = {k: v for k, v in project.get_arrays("head").items() if k in ("classes", "coef", "intercept")}
     extra = {"class_names": [names.get(int(c)) for c in head_arrays.get("classes", [])],
-             "encoder": project.meta("encoder"), "encoder_identity": project.meta("encoder_identity")}
+             "encoder": project.meta("encoder"), "encoder_identity": project.meta("encoder_identity"), "notes": notes}
     return ExportData(kind=project.meta("kind"), source_root=project.source_root, rows=rows, labels=labels,
                       embeddings=emb, head=head_arrays, extra=extra)
 
 
+class ExportFiles(list):
+    """The files an export wrote (its manifest aside), plus notes for the user (items left out)."""
+
+    def __init__(self, files, notes=()):
+        super().__init__(files)
+        self.notes = list(notes)
+
+
 def export(project: Project, out: str | Path, fmt: str, with_predictions: bool = False, overwrite: bool = False,
-           progress=None) -> list[Path]:
+           progress=None) -> ExportFiles:
+    """Write the export into `out`. An existing folder is replaced only when it holds nothing but a
+    previous Shoal export (see ops.export_folder); works on a project opened read-only."""
     if fmt not in EXPORTERS:
         raise ShoalError(f"unknown export format {fmt!r}; choose from: {', '.join(EXPORTERS)}")
-    out = Path(out).expanduser().absolute()
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
-        raise ShoalError(f"{out} exists and is not an empty folder; pick another or pass --overwrite")
-    if not out.parent.is_dir():
-        raise ShoalError(f"folder {out.parent} does not exist")
+    out = Path(os.path.abspath(Path(out).expanduser()))  # "a/.." is "." here: never a folder named ".."
+    export_folder.clean_stale(out)  # what a killed export into `out` left: put back or removed first
+    protected = [project.path, Path(str(project.path) + "-cache"), project.source_root]
+    if project.meta("source"):
+        protected.append(Path(project.meta("source")))
+    item_folders = [project.source_root] if Path(project.meta("source") or "").is_dir() else []
+    item_folders.append(Path(str(project.path) + "-cache"))
+    replace = export_folder.check_out(out, overwrite, protected, item_folders)
     if fmt == "imagefolder":  # copies the image files: their folder must be there
         from desktop_app.ops.create import check_source
 
         check_source(project)
     data = gather(project, with_predictions=with_predictions, with_embeddings=(fmt == "hf"))
+    notes = data.extra.pop("notes", [])
     if not any(r.get("label") for r in data.rows):
-        raise ShoalError("nothing to export: no item is labeled yet")
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as e:
-        raise ShoalError(f"cannot write in {out.parent}: {e.strerror or e}") from None
+        raise ShoalError("nothing to export: no item is labeled yet" if not notes else
+                         f"nothing to export: {notes[0]}")
+    tmp = export_folder.new_partial(out)
     try:
         EXPORTERS[fmt](data, tmp, progress)
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.replace(out, trash)
-            os.replace(tmp, out)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
+        export_folder.write_manifest(tmp, fmt, project.meta("project_id"))
+        if replace:  # the folder may have changed while we wrote: check it again, just before the swap
+            export_folder.check_out(out, overwrite, protected, item_folders)
+        export_folder.put_in_place(tmp, out, replace)
     except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
+        export_folder.remove(tmp)
         raise ShoalError(f"export failed, nothing written to {out}: {e.strerror or e}") from None
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        export_folder.remove(tmp)
         raise
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    files = sorted(p for p in out.rglob("*") if p.is_file() and p.name != export_folder.MANIFEST)
+    return ExportFiles(files, notes)

@@ -14,6 +14,7 @@ from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
 from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
+from desktop_app.store import sidecar
 from desktop_app.store.project import Project
 
 SNAPSHOT_SIZE = 2000  # unlabeled items whose predictions are tracked for stability
@@ -68,7 +69,11 @@ def audit_share(project: Project) -> float:
 # and the index must be loaded first). It only depends on the labels queried so far, so it is
 # saved beside the index; labels added since are queried as usual on the next round.
 def _pool_stamp(project: Project, session: Session) -> str:
-    return f"{project.meta('encoder_identity')}:{session.pool.k}:{len(session.state)}"
+    return f"{project.meta('project_id')}:{project.meta('encoder_identity')}:{session.pool.k}:{len(session.state)}"
+
+
+def _rows_stamp(project: Project) -> str:
+    return f"{project.meta('project_id')}:{project.meta('encoder_identity')}"
 
 
 def save_pool(project: Project, session: Session) -> None:
@@ -77,16 +82,16 @@ def save_pool(project: Project, session: Session) -> None:
     if anchored is None:
         return
     src = np.fromiter(pool.source.items(), dtype=np.dtype((np.int64, 2)), count=len(pool.source)).reshape(-1, 2)
-    path = project.cache_dir / "pool.npz"
-    tmp = path.with_suffix(".tmp.npz")
+    if project.readonly:
+        return
     extra = {}
     cov = getattr(pool, "coverage", None)   # re-anchoring regions (k-means of a sample: ~1 s to redo)
     if cov is not None and getattr(cov, "centres", None) is not None:
         extra = {"cov_n": np.array(cov._n), "cov_centres": cov.centres, "cov_medoids": cov.medoids,
                  "cov_sizes": cov.sizes}
-    np.savez(tmp, members=np.flatnonzero(pool.mask), anchored=np.flatnonzero(anchored), source=src,
-             stamp=np.array(_pool_stamp(project, session)), **extra)
-    os.replace(tmp, path)
+    arrays = dict(members=np.flatnonzero(pool.mask), anchored=np.flatnonzero(anchored), source=src,
+                  stamp=np.array(_pool_stamp(project, session)), **extra)
+    sidecar.write_file(project.cache_dir / "pool.npz", lambda f: np.savez(f, **arrays))
     _save_pool_rows(project, session)
 
 
@@ -100,20 +105,34 @@ def _save_pool_rows(project: Project, session: Session) -> None:
     order = rows.order()
     ids_path, data_path = project.cache_dir / "pool_rows_ids.npy", project.cache_dir / "pool_rows.f32"
     have = 0
+    stamp_path = project.cache_dir / "pool_rows.json"
     try:
-        old = np.load(ids_path, allow_pickle=False)
-        if (data_path.stat().st_size == len(old) * rows.dim * 4 and len(old) <= len(order)
+        if sidecar.read_json(stamp_path)["stamp"] != _rows_stamp(project):
+            raise ValueError("rows of another project or encoder")
+        old = sidecar.load_npy(ids_path)
+        if (sidecar.plain(data_path).stat().st_size == len(old) * rows.dim * 4 and len(old) <= len(order)
                 and np.array_equal(old, order[:len(old)])):
             have = len(old)
-    except (OSError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     if have == len(order):
         return
-    with open(data_path, "ab" if have else "wb") as f:
-        f.write(np.ascontiguousarray(rows.rows_from(have), np.float32).tobytes())
-    tmp = ids_path.with_suffix(".tmp.npy")
-    np.save(tmp, order)
-    os.replace(tmp, ids_path)
+
+    def chunk(start: int) -> bytes:
+        return np.ascontiguousarray(rows.rows_from(start), np.float32).tobytes()
+    if have:  # append in place (O_NOFOLLOW: never through a planted link; never into a hard-linked file)
+        with os.fdopen(os.open(data_path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW), "ab") as f:
+            if os.fstat(f.fileno()).st_nlink == 1:
+                f.write(chunk(have))
+            else:
+                have = 0
+    if not have:
+        stamp_path.unlink(missing_ok=True)  # removes a link itself, never its target
+        data = chunk(0)
+        sidecar.write_file(data_path, lambda f: f.write(data))
+    sidecar.save_npy(ids_path, order)
+    if not have:
+        sidecar.write_json(stamp_path, {"stamp": _rows_stamp(project)})
 
 
 def _restore_pool_rows(project: Project, session: Session) -> None:
@@ -122,12 +141,14 @@ def _restore_pool_rows(project: Project, session: Session) -> None:
     rows = session.rows
     ids_path, data_path = project.cache_dir / "pool_rows_ids.npy", project.cache_dir / "pool_rows.f32"
     try:
-        ids = np.load(ids_path, allow_pickle=False)
-        if (ids.dtype != np.int64 or data_path.stat().st_size != len(ids) * rows.dim * 4 or len(ids) == 0
+        if sidecar.read_json(project.cache_dir / "pool_rows.json")["stamp"] != _rows_stamp(project):
+            return
+        ids = sidecar.load_npy(ids_path)
+        if (ids.dtype != np.int64 or sidecar.plain(data_path).stat().st_size != len(ids) * rows.dim * 4 or len(ids) == 0
                 or ids.min() < 0 or ids.max() >= len(rows.pos)):
             return
         data = np.memmap(data_path, dtype=np.float32, mode="r", shape=(len(ids), rows.dim))
-    except (OSError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError):
         return
     rows.add_rows(ids, data)
     release_pages(data)
@@ -136,7 +157,7 @@ def _restore_pool_rows(project: Project, session: Session) -> None:
 def restore_pool(project: Project, session: Session) -> bool:
     pool = session.pool
     try:
-        with np.load(project.cache_dir / "pool.npz", allow_pickle=False) as z:
+        with sidecar.load_npy(project.cache_dir / "pool.npz") as z:
             if str(z["stamp"]) != _pool_stamp(project, session) or not hasattr(pool, "_anchored"):
                 return False
             members, anchored, src = z["members"], z["anchored"], z["source"]
@@ -334,6 +355,14 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     project.save_queue(entries, len(project.rounds()))
     project.set_meta({"last_select_ms": round(select_ms, 1)})
     return describe(project, entries)
+
+
+def peek_batch(project: Project, n: int | None = None) -> list[dict]:
+    """The unanswered rest of the current batch, read-only (no round, no selection, no write)."""
+    left = pending_queue(project)
+    if not left:
+        raise ShoalError(f"there is no current batch to show; `shoal next {project.path}` starts one")
+    return describe(project, left[:n] if n else left)
 
 
 def resolve_item(project: Project, item: str) -> int:

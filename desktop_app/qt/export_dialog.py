@@ -39,7 +39,7 @@ class ExportDialog(QDialog):
         row.addWidget(b)
         form.addRow("Into folder", row)
         self.preds = QCheckBox("Also write the model's predictions for unlabeled items")
-        self.overwrite = QCheckBox("Replace the folder if it already has files")
+        self.overwrite = QCheckBox("Replace the folder if it holds a previous Shoal export")
         form.addRow("", self.preds)
         form.addRow("", self.overwrite)
         lay.addLayout(form)
@@ -90,7 +90,8 @@ class ExportDialog(QDialog):
         self.progress.setValue(1)
         self.go.setEnabled(True)
         n = len(self.files)
-        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}")
+        notes = "".join(f"\n{note}" for note in getattr(files, "notes", []))
+        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{notes}")
         self.open_folder.setVisible(True)
 
     def _failed(self, message: str) -> None:

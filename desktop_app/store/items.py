@@ -1,13 +1,12 @@
 """Items and their embeddings in the project file, plus the embeddings .npy cache."""
 from __future__ import annotations
 
-import json
-import os
 from typing import Iterable
 
 import numpy as np
 
 from desktop_app.core.sources.base import ItemRecord
+from desktop_app.store import sidecar
 
 
 class ItemsMixin:
@@ -102,26 +101,74 @@ class ItemsMixin:
     def embeddings_stamp(self) -> int:
         return int(self.meta("emb_stamp", 0))
 
+    def embeddings_cache_stamp(self) -> str:
+        """What the embeddings cache must have been built from: this project (its random id, so a new
+        project at the same path never reuses an old cache), its encoder, embedding count and shape."""
+        return (f"{self.meta('project_id')}:{self.meta('encoder_identity')}:{self.embeddings_stamp()}:"
+                f"{self.n_items}:{int(self.meta('dim', 0))}")
+
     def load_embeddings(self) -> np.ndarray:
-        """(n_items, dim) float32, memory-mapped from the cache; rows not embedded are zero."""
+        """(n_items, dim) float32, memory-mapped from the cache; rows not embedded are zero.
+        A cache is used only when its stamp matches and a few of its rows equal the database's;
+        otherwise it is rebuilt (in memory, without writing, when the project is open read-only)."""
         dim = int(self.meta("dim", 0))
-        stamp = f"{self.meta('encoder_identity')}:{self.embeddings_stamp()}:{self.n_items}:{dim}"
+        stamp = self.embeddings_cache_stamp()
         npy, info = self.cache_dir / "embeddings.npy", self.cache_dir / "embeddings.json"
         try:
-            if json.loads(info.read_text())["stamp"] == stamp:
-                arr = np.load(npy, mmap_mode="r")
-                if arr.shape == (self.n_items, dim):
+            if sidecar.read_json(info)["stamp"] == stamp:
+                arr = sidecar.load_npy(npy, mmap=True)
+                if arr.shape == (self.n_items, dim) and arr.dtype == np.float32 and self._rows_agree(arr):
                     return arr
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError):
             pass
-        tmp = npy.with_suffix(".tmp.npy")
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(self.n_items, max(dim, 1)))
-        for idx, blob in self.conn.execute("SELECT idx, vec FROM embeddings"):
-            vec = np.frombuffer(blob, dtype=np.float32)
-            if vec.shape == (dim,):
-                out[idx] = vec
-        out.flush()
-        del out
-        os.replace(tmp, npy)
-        info.write_text(json.dumps({"stamp": stamp}))
-        return np.load(npy, mmap_mode="r")
+        n, width = self.n_items, max(dim, 1)
+        if self.readonly:
+            out = np.zeros((n, width), np.float32)
+            for start, block in self._embedding_blocks(n, dim, width):
+                out[start:start + len(block)] = block
+            return out
+
+        def write(f) -> None:
+            np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+                                                     "fortran_order": False, "shape": (n, width)})
+            for _, block in self._embedding_blocks(n, dim, width):
+                f.write(block.tobytes())  # plain writes, no writable memory map: a full disk is an error, not SIGBUS
+            f.flush()  # no fsync: a cache torn by a power cut fails its shape or spot check and is rebuilt
+        info.unlink(missing_ok=True)  # a stale stamp never outlives the rewrite (a link: removed, not followed)
+        sidecar.write_file(npy, write)
+        sidecar.write_json(info, {"stamp": stamp})
+        return sidecar.load_npy(npy, mmap=True)
+
+    def _embedding_blocks(self, n: int, dim: int, width: int, block: int = 4096):
+        """(start, rows) blocks of the (n, width) embeddings matrix, in order, from the database."""
+        buf = np.zeros((block, width), np.float32)
+        start = 0
+        for idx, blob in self.conn.execute("SELECT idx, vec FROM embeddings ORDER BY idx"):
+            if not 0 <= idx < n:
+                continue
+            while idx >= start + block:
+                yield start, buf[:min(block, n - start)].copy()
+                buf[:] = 0
+                start += block
+            vec = np.frombuffer(blob, dtype=np.float32) if isinstance(blob, bytes) else None
+            if vec is not None and vec.shape == (dim,):
+                buf[idx - start] = vec
+        while start < n:
+            yield start, buf[:min(block, n - start)].copy()
+            buf[:] = 0
+            start += block
+
+    def _rows_agree(self, arr: np.ndarray, k: int = 8) -> bool:
+        """A few cached rows (first, last, spread between) equal the database's vectors."""
+        n = len(arr)
+        if n == 0:
+            return True
+        probe = sorted({int(i) for i in np.linspace(0, n - 1, k)})
+        rows = list(self.conn.execute(
+            f"SELECT idx, vec FROM embeddings WHERE idx IN ({','.join('?' * len(probe))})", probe))
+        rows += list(self.conn.execute("SELECT idx, vec FROM embeddings ORDER BY idx LIMIT 1"))
+        rows += list(self.conn.execute("SELECT idx, vec FROM embeddings ORDER BY idx DESC LIMIT 1"))
+        for idx, blob in rows:
+            if not 0 <= idx < n or (len(blob) == arr.shape[1] * 4 and np.asarray(arr[idx]).tobytes() != blob):
+                return False
+        return True

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from desktop_app.errors import ShoalError, sqlite_problem
 from desktop_app.store import arrays, schema
 from desktop_app.store.items import ItemsMixin
 from desktop_app.store.labels import LabelsMixin
-from desktop_app.store.lock import ProjectLock
+from desktop_app.store.lock import ProjectLock, check_links
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -33,6 +34,7 @@ class Project(ItemsMixin, LabelsMixin):
         self.readonly = readonly
         # one connection, shared by the GUI thread and workers: writes are serialised here
         self.mutex = threading.RLock()
+        self.older_schema = False
 
     # ---- open / create -----------------------------------------------------------
     @classmethod
@@ -49,7 +51,8 @@ class Project(ItemsMixin, LabelsMixin):
             _writer_pragmas(conn)
             schema.create(conn)
             project = cls(path, conn, lock, readonly=False)
-            project.set_meta({"created_at": time.time(), "shoal_schema": schema.SCHEMA_VERSION, **meta})
+            project.set_meta({"created_at": time.time(), "shoal_schema": schema.SCHEMA_VERSION,
+                              "project_id": uuid.uuid4().hex, **meta})
             return project
         except BaseException:
             lock.release()
@@ -62,6 +65,8 @@ class Project(ItemsMixin, LabelsMixin):
         path = Path(path)
         if not path.is_file():
             raise ShoalError(f"project not found: {path}")
+        path = Path(os.path.realpath(path))  # a symlink reaches the same project, lock, WAL and cache
+        check_links(path)
         _check_header(path)
         if not readonly and not os.access(path, os.W_OK):
             raise ShoalError(f"{path} is read-only; make it writable (or copy it) to change it")
@@ -87,13 +92,19 @@ class Project(ItemsMixin, LabelsMixin):
                     _writer_pragmas(conn)
                     if version < schema.SCHEMA_VERSION:
                         schema.upgrade(conn, version)
+                    if conn.execute("SELECT 1 FROM meta WHERE key='project_id'").fetchone() is None:
+                        # a project from before ids: give it one, so its caches are stamped as its own
+                        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('project_id', ?)",
+                                     (json.dumps(uuid.uuid4().hex),))
             except sqlite3.DatabaseError as e:
                 conn.close()
                 raise ShoalError(sqlite_problem(e, path)) from None
             except BaseException:
                 conn.close()
                 raise
-            return cls(path, conn, lock, readonly)
+            project = cls(path, conn, lock, readonly)
+            project.older_schema = readonly and version < schema.SCHEMA_VERSION  # read as it is: not upgraded
+            return project
         except BaseException:
             if lock:
                 lock.release()
@@ -163,8 +174,13 @@ class Project(ItemsMixin, LabelsMixin):
 
     @property
     def cache_dir(self) -> Path:
+        """NAME.shoal-cache/ (made on first use; never made, nor written, by a read-only open).
+        A link in its place is removed, not followed: the cache is Shoal's own folder."""
         d = self.path.with_name(self.path.name + "-cache")
-        d.mkdir(exist_ok=True)
+        if not self.readonly:
+            if d.is_symlink():
+                d.unlink()
+            d.mkdir(exist_ok=True)
         return d
 
     # ---- arrays (head state, prediction snapshots) -----------------------------------

@@ -102,7 +102,7 @@ def test_label_set_review_and_export(qtbot, window, image_folder, tmp_path):
     assert dialog.files and (out / "labels.csv").exists() or any(p.suffix == ".csv" for p in dialog.files)
     dialog.start()                                      # again into the same folder: refused, one line
     qtbot.waitUntil(lambda: "failed" in dialog.result.text(), timeout=TIMEOUT_MS)
-    assert "exists" in dialog.result.text()
+    assert "previous Shoal export" in dialog.result.text()
 
 
 def test_errors_show_one_line_dialog(qtbot, window, tmp_path):

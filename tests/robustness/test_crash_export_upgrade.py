@@ -32,7 +32,9 @@ with Project.open(project) as p:
 
 
 def _complete(out, fmt, n):
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != ".shoal-export.json")
+    manifest = json.loads((out / ".shoal-export.json").read_text())  # written last: lists every file
+    assert manifest["format"] == fmt and manifest["files"] == names and not manifest["partial"]
     if fmt == "csv":
         assert names == ["labels.csv"]
         assert len((out / "labels.csv").read_text().splitlines()) == n + 1

@@ -14,8 +14,11 @@ from desktop_app.store.project import Project
 from .conftest import _env, cli, current_labels, file_hash, integrity_ok, one_clear_line, shoal, uids
 
 HOLD = """
-import sys, time
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from desktop_app.app import make_app
 from desktop_app.store.project import Project
+app = make_app()  # the desktop app's own start-up: it names itself as the lock holder
 p = Project.open(sys.argv[1])
 print("OPEN", flush=True)
 time.sleep(60)
@@ -23,23 +26,32 @@ time.sleep(60)
 
 
 def test_second_writer_gets_a_clear_message_with_the_owner_pid(text_project):
+    """Writers are refused with the holder's name and pid; status, export and next --peek read on."""
     project = text_project(n=40, embed=-1)
     first = uids(project)[0]
+    rc, _, err = cli("label", project, first, "a")
+    assert rc == 0, err
+    rc, batch, err = cli("next", project, "--json")
+    assert rc == 0, err
     owner = subprocess.Popen([sys.executable, "-c", HOLD, str(project)], env=_env(), stdout=subprocess.PIPE,
                              text=True)
     try:
         assert owner.stdout.readline().strip() == "OPEN"
         before = file_hash(project)
-        for args in (("label", project, first, "a"), ("embed", project), ("next", project),
-                     ("export", project, project.parent / "out")):
+        for args in (("label", project, first, "a"), ("embed", project), ("next", project)):
             r = shoal(*args)
             assert r.returncode != 0
             line = one_clear_line(r.stderr)
-            assert f"project is open in another Shoal window (pid {owner.pid})" in line
+            assert f"is open in the Shoal desktop app, pid {owner.pid}" in line, line
         r = shoal("status", project, "--json")  # reading stays possible: read-only mode
         assert r.returncode == 0, r.stderr
+        r = shoal("export", project, project.parent / "out")
+        assert r.returncode == 0, r.stderr
+        assert (project.parent / "out" / "labels.csv").read_text().count(first) == 1
+        r = shoal("next", project, "--peek", "--json")
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == batch
         assert file_hash(project) == before
-        assert not (project.parent / "out").exists()
     finally:
         owner.kill()
         owner.wait()
@@ -61,7 +73,7 @@ def test_concurrent_writers_never_corrupt(text_project):
         if p.returncode == 0:
             saved.append(items[i])
         else:
-            assert "open in another Shoal window" in one_clear_line(err)
+            assert "is open in `shoal label`, pid" in one_clear_line(err)
     assert saved
     assert integrity_ok(project)
     now = current_labels(project)
@@ -107,9 +119,9 @@ def test_disk_full_while_exporting_keeps_the_previous_export(text_project, tmp_p
     assert r.returncode != 0
     line = one_clear_line(r.stderr)
     assert "export failed" in line and "nothing written" in line, line
-    assert sorted(p.name for p in out.iterdir()) == ["labels.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [".shoal-export.json", "labels.jsonl"]
     assert file_hash(out / "labels.jsonl") == previous
-    assert [p.name for p in tmp_path.iterdir() if ".partial-" in p.name] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
 
 
 @pytest.mark.parametrize("file_mode", [0o444, 0o644])

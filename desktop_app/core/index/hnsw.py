@@ -5,6 +5,7 @@ hnswlib is not safe for add_items concurrent with knn_query, so one lock guards 
 """
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
@@ -68,11 +69,20 @@ class KnnIndex:
 
     def save(self, path: Path) -> int:
         """Write the index atomically; return the file's CRC-32 (keep it to check the file on load)."""
-        tmp = Path(str(path) + ".tmp")
-        with self._lock:
-            self._index.save_index(str(tmp))
-        crc = file_crc(tmp)
-        os.replace(tmp, path)
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644))  # never a planted link
+        try:
+            with self._lock:
+                self._index.save_index(str(tmp))
+                expected = self._index.index_file_size()
+            if os.path.getsize(tmp) != expected:  # hnswlib writes a short file silently when the disk is full
+                raise OSError(errno.ENOSPC, "no space left to save the index", str(path))
+            crc = file_crc(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return crc
 
     @classmethod
