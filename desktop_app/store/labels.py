@@ -11,14 +11,36 @@ from desktop_app.errors import ShoalError
 MAX_LABEL_LEN = 200
 
 
+# Characters a label name may not hold: controls (Cc), format characters (Cf: zero-width spaces and
+# joiners, bidi overrides such as U+202E that reorder what is shown), line/paragraph separators (Zl, Zp)
+# and lone surrogates (Cs, which cannot be stored). Two names that look the same must be the same name.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def invisible_chars(name: str) -> list[str]:
+    return [c for c in name if unicodedata.category(c) in INVISIBLE_CATEGORIES]
+
+
+def describe_char(c: str) -> str:
+    """'U+202E (RIGHT-TO-LEFT OVERRIDE)'."""
+    name = unicodedata.name(c, "")
+    return f"U+{ord(c):04X}" + (f" ({name})" if name else "")
+
+
 def clean_label_name(name: str) -> str:
+    """A label name as stored: NFC, no surrounding spaces; refused when empty, too long, or holding a
+    character that is invisible or changes how the text around it is shown."""
     name = unicodedata.normalize("NFC", str(name)).strip()
     if not name:
         raise ShoalError("a label name cannot be empty")
     if len(name) > MAX_LABEL_LEN:
         raise ShoalError(f"a label name can have at most {MAX_LABEL_LEN} characters")
-    if any(unicodedata.category(c) == "Cc" for c in name):
-        raise ShoalError("a label name cannot contain control characters (newlines, tabs...)")
+    bad = invisible_chars(name)
+    if bad:
+        shown = ", ".join(dict.fromkeys(describe_char(c) for c in bad))
+        marked = "".join(f"<U+{ord(c):04X}>" if c in bad else c for c in name)
+        raise ShoalError(f"a label name cannot contain invisible or control characters (newlines, tabs, "
+                         f"zero-width or text-direction characters): {marked!r} contains {shown}")
     return name
 
 
