@@ -40,19 +40,18 @@ class LabelingController(QObject):
                                        self._changed))
 
     def merge_labels(self, source_id: int, target_id: int) -> int:
-        changes = MergeLabels(self.pc.project, source_id, target_id).do()
-        self._irreversible(changes)
+        """Undoable: undo brings the source label back on exactly the items it had."""
+        op = MergeLabels(self.pc.project, source_id, target_id)
+        changes = op.do()  # errors reach the caller
+        self.undo_stack.push(OpCommand(op, f"merge label {op._row['name']}", self._changed, done=changes))
         return len(changes)
 
     def delete_label(self, label_id: int) -> int:
-        changes = DeleteLabel(self.pc.project, label_id).do()
-        self._irreversible(changes)
+        """Undoable: undo brings the label back (same key) on the items it had."""
+        op = DeleteLabel(self.pc.project, label_id)
+        changes = op.do()
+        self.undo_stack.push(OpCommand(op, f"delete label {op._row['name']}", self._changed, done=changes))
         return len(changes)
-
-    def _irreversible(self, changes) -> None:
-        self.undo_stack.clear()  # older commands may name a label that no longer exists
-        self.pc.label_set_changed.emit()
-        self.pc.labels_changed.emit(changes)
 
     # ---- labeling ---------------------------------------------------------------------------------
     def press_digit(self, digit: int, idxs: list[int] | None = None) -> bool:
@@ -112,8 +111,10 @@ class LabelingController(QObject):
 
     def _changed(self, changes, op, undone: bool) -> None:
         pc = self.pc
-        if isinstance(op, (AddLabel, RenameLabel)):
+        if isinstance(op, (AddLabel, RenameLabel, MergeLabels, DeleteLabel)):
             pc.label_set_changed.emit()
+            if changes:
+                pc.labels_changed.emit(changes)
             return
         if undone and changes:  # show the item whose answer was undone, when it is in this batch
             where = [i for i, b in enumerate(pc.batch) if b["idx"] == changes[0][0]]

@@ -80,6 +80,16 @@ class LabelsMixin:
         with self.tx():
             self.conn.execute("UPDATE label_set SET mode=? WHERE id=?", (mode, label_id))
 
+    def items_with_label(self, label_id: int) -> list[int]:
+        return [int(r[0]) for r in self.conn.execute(
+            "SELECT idx FROM labels WHERE label_id=? AND state='labeled' ORDER BY idx", (label_id,))]
+
+    def find_label(self, name: str) -> dict | None:
+        """The label a user names (NFC, surrounding spaces ignored), without judging the name itself, so a
+        name stored before a rule existed can still be renamed or deleted."""
+        name = unicodedata.normalize("NFC", str(name)).strip()
+        return next((l for l in self.label_set() if l["name"] == name), None)
+
     def merge_labels(self, source_id: int, target_id: int, origin: str = "merge") -> int:
         """Every item labeled `source` becomes `target`; `source` leaves the set. Returns items moved."""
         with self.tx():
@@ -134,9 +144,10 @@ class LabelsMixin:
         return idx, ids, np.array(skipped, np.int64)
 
     def labeled_rows(self) -> list[dict]:
-        q = ("SELECT i.idx, i.uid, i.path, i.text, s.name, l.at FROM labels l JOIN items i ON i.idx=l.idx "
-             "JOIN label_set s ON s.id=l.label_id WHERE l.state='labeled' ORDER BY l.at, i.idx")
-        return [dict(zip(("idx", "uid", "path", "text", "label", "labeled_at"), r)) for r in self.conn.execute(q)]
+        q = ("SELECT i.idx, coalesce(i.source_id, i.uid), i.path, i.text, s.name, l.at FROM labels l "
+             "JOIN items i ON i.idx=l.idx JOIN label_set s ON s.id=l.label_id WHERE l.state='labeled' "
+             "ORDER BY l.at, i.idx")
+        return [dict(zip(("idx", "id", "path", "text", "label", "labeled_at"), r)) for r in self.conn.execute(q)]
 
     def label_counts(self) -> dict[str, int]:
         counts = {l["name"]: 0 for l in self.label_set()}

@@ -87,6 +87,8 @@ class Project(ItemsMixin, LabelsMixin):
                     _writer_pragmas(conn)
                     if version < schema.SCHEMA_VERSION:
                         schema.upgrade(conn, version)
+                elif version < schema.SCHEMA_VERSION:
+                    schema.read_as_upgraded(conn, version)
             except sqlite3.DatabaseError as e:
                 conn.close()
                 raise ShoalError(sqlite_problem(e, path)) from None
