@@ -50,7 +50,7 @@ def _list(project, args):
     if not rows:
         print(f"no labels yet; add some with: shoal labels {args.project} add NAME")
         return
-    width = max(len(r["name"]) for r in rows)
+    width = max([5] + [len(r["name"]) for r in rows])
     print(f"key  {'label':<{width}}  {'items':>6}  mode")
     for r in rows:
         print(f"{r['key'] or '-':>3}  {r['name']:<{width}}  {r['items']:>6}  {r['mode']}")
