@@ -10,9 +10,9 @@ import numpy as np
 from desktop_app.core.sources.base import ItemRecord
 from desktop_app.errors import ShoalError
 
-# The id users see (next, status, export, GUI, `label` arguments): the source's own, verbatim; the
-# internal uid (content hash, path) only for items whose source has no id.
-SHOWN_ID = "coalesce(source_id, uid)"
+# The id users see (next, status, export, GUI, `label` arguments) is "id" in every row read here:
+# coalesce(source_id, uid), the source's own id verbatim, and the internal uid (content hash, path)
+# only for items whose source has none. "uid" is the internal key: never show it.
 
 
 class ItemsMixin:
@@ -40,8 +40,8 @@ class ItemsMixin:
         rows = {}
         for s in range(0, len(idxs), 500):
             part = idxs[s:s + 500]
-            q = (f"SELECT idx, uid, {SHOWN_ID}, path, text, source_label, skip_reason, embedded FROM items "
-                 f"WHERE idx IN ({','.join('?' * len(part))})")
+            q = ("SELECT idx, uid, coalesce(source_id, uid), path, text, source_label, skip_reason, embedded "
+                 f"FROM items WHERE idx IN ({','.join('?' * len(part))})")
             for r in self.conn.execute(q, part):
                 rows[r[0]] = dict(zip(("idx", "uid", "id", "path", "text", "source_label", "skip_reason", "embedded"), r))
         return [rows[i] for i in idxs if i in rows]
@@ -68,7 +68,7 @@ class ItemsMixin:
             "SELECT idx, source_label FROM items WHERE source_label IS NOT NULL AND skip_reason IS NULL ORDER BY idx")]
 
     def skipped_items(self, limit: int | None = None) -> list[dict]:
-        q = f"SELECT idx, {SHOWN_ID}, path, skip_reason FROM items WHERE skip_reason IS NOT NULL ORDER BY idx"
+        q = "SELECT idx, coalesce(source_id, uid), path, skip_reason FROM items WHERE skip_reason IS NOT NULL ORDER BY idx"
         if limit:
             q += f" LIMIT {int(limit)}"
         return [dict(zip(("idx", "id", "path", "reason"), r)) for r in self.conn.execute(q)]
