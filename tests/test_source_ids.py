@@ -221,3 +221,17 @@ def test_a_schema_1_project_upgrades_in_place(capsys, tmp_path, made_now):
     assert [s for _, s in rows] == IDS + ["m1", None]
     assert len({u for u, _ in rows}) == len(rows)
     check_everywhere(capsys, old, truth, tmp_path, hashed_text)
+
+
+def test_jsonl_ids_are_kept_as_the_file_spells_them(capsys, tmp_path):
+    src = tmp_path / "items.jsonl"
+    src.write_text('{"id": 7, "text": "seven"}\n{"id": "007", "text": "double-oh seven"}\n'
+                   '{"id": "id:x", "text": "prefixed by the user"}\n', encoding="utf-8")
+    project = tmp_path / "j.shoal"
+    assert run(capsys, "new", project, "--source", src, "--id-column", "id", "--labels", "x")[0] == 0
+    for item in ("7", "007", "id:x"):
+        assert run(capsys, "label", project, item, "x")[0] == 0
+    out = tmp_path / "out"
+    assert run(capsys, "export", project, out, "--format", "jsonl")[0] == 0
+    rows = [json.loads(line) for line in (out / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["id"] for r in rows) == ["007", "7", "id:x"]
