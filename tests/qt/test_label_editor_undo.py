@@ -110,3 +110,33 @@ def test_merge_and_delete_in_the_label_editor_can_be_undone_and_redone(qtbot, wi
     assert pc.project.current_label(4) is None
     editor.close()
     wait_model(qtbot, window)
+
+
+def test_a_label_name_with_a_bidi_override_is_refused_in_the_gui(qtbot, window, tmp_path):
+    from PySide6.QtCore import Qt
+
+    src = tmp_path / "t.csv"
+    src.write_text("id,text\n" + "".join(f"r{i},text {i}\n" for i in range(12)), encoding="utf-8")
+    create_via_dialog(qtbot, window, src, tmp_path / "t.shoal", labels="spam, ham")
+    pc, lc = window.pc, window.lc
+    qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
+    depth = lc.undo_stack.count()
+
+    def fill():
+        dlg = QApplication.activeModalWidget()
+        if isinstance(dlg, QInputDialog):
+            dlg.setTextValue("sp\u202eam")
+            dlg.accept()
+        else:
+            QTimer.singleShot(20, fill)
+    QTimer.singleShot(20, fill)
+    qtbot.keyClick(window, Qt.Key_N)                       # the real shortcut and input dialog
+    qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None)
+    box = window.findChild(QMessageBox, "errorDialog")
+    assert "U+202E (RIGHT-TO-LEFT OVERRIDE)" in box.text() and "override of" not in box.text()
+    if SHOTS:
+        box.grab().save(os.path.join(SHOTS, "bidi-refused.png"))
+    box.close()
+    assert [l["name"] for l in pc.project.label_set()] == ["spam", "ham"]
+    assert lc.undo_stack.count() == depth                  # nothing dead was pushed
+    wait_model(qtbot, window)
