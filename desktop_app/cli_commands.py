@@ -98,7 +98,7 @@ def cmd_next(args):
 
 
 def cmd_label(args):
-    from desktop_app.ops.loop import label_items
+    from desktop_app.ops.answers import label_items
 
     rows = None
     if args.csv:

@@ -79,6 +79,13 @@ def test_a_csv_with_unknown_labels_is_refused_whole(capsys, project, tmp_path):
     assert run(capsys, "label", project, "--csv", answers, "--new-label")[0] == 0
     labels, got, _ = db(project)
     assert [l[1] for l in labels] == ["spam", "ham", "spma", "hma"] and len(got) == 5
+    # an unknown item or an empty label cell names its row; nothing of the file is applied
+    for body, message in (("m6,spam\nzz,ham\n", "row 3: no item with id 'zz' in this project; nothing was saved"),
+                          ("m6,spam\nm7,\n", "row 3: a label name cannot be empty; nothing was saved")):
+        answers.write_text("item,label\n" + body, encoding="utf-8")
+        code, _, err = run(capsys, "label", project, "--csv", answers, "--new-label")
+        assert code == 2 and message in one_line_error(err)
+        assert "m6" not in db(project)[1]
 
 
 def test_an_empty_label_set_says_how_to_start(capsys, tmp_path):

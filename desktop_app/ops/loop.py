@@ -13,6 +13,7 @@ from desktop_app.core.selection.base import EXCLUDED, UNLABELED
 from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
+from desktop_app.ops.answers import label_items, resolve_item  # noqa: F401 - their home before ops.answers
 from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store.project import Project
 
@@ -264,58 +265,3 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     project.save_queue(entries, len(project.rounds()))
     project.set_meta({"last_select_ms": round(select_ms, 1)})
     return describe(project, entries)
-
-
-def resolve_item(project: Project, item: str) -> int:
-    idx = project.idx_of(item)  # the source's own id, or the content id of an item without one
-    if idx is None:
-        raise ShoalError(f"no item with id {item!r} in this project")
-    return idx
-
-
-def label_items(project: Project, answers: list[tuple[str, str | None, str]], origin: str = "cli",
-                new_labels: bool = False, rows: list[int] | None = None) -> int:
-    """Apply (item id, label name, state) answers in one durable transaction; state is 'labeled',
-    'skipped' or 'cleared'. A label name not in the label set is refused, all answers with it named
-    (`rows[i]`: the file row answer i came from), and nothing is applied, unless
-    `new_labels`: then it joins the set."""
-    changes = []
-    with project.tx():
-        idxs = [resolve_item(project, item) for item, _, _ in answers]
-        if not new_labels:
-            _refuse_unknown_labels(project, answers, rows)
-        for idx, (_, name, state) in zip(idxs, answers):
-            label_id = project.label_id(name, create=new_labels) if state == "labeled" else None
-            changes.append((idx, label_id, state))
-        project.set_labels(changes, origin=origin)
-    return len(changes)
-
-
-def _refuse_unknown_labels(project: Project, answers, rows) -> None:
-    import difflib
-
-    from desktop_app.store.labels import clean_label_name
-
-    known = [l["name"] for l in project.label_set()]
-    unknown: dict[str, list[int]] = {}
-    for i, (_, name, state) in enumerate(answers):
-        if state == "labeled":
-            name = clean_label_name(name or "")
-            if name not in known:
-                unknown.setdefault(name, []).extend([rows[i]] if rows else [])
-    if not unknown:
-        return
-    parts = []
-    for name, where in unknown.items():
-        notes = []
-        if where:
-            notes.append(f"row{'s' if len(where) > 1 else ''} {', '.join(map(str, where[:10]))}"
-                         + (f" and {len(where) - 10} more" if len(where) > 10 else ""))
-        close = difflib.get_close_matches(name, known, n=1)
-        if close:
-            notes.append(f"did you mean {close[0]!r}?")
-        parts.append(f"{name!r}" + (f" ({'; '.join(notes)})" if notes else ""))
-    s = "s" if len(unknown) > 1 else ""
-    raise ShoalError(f"unknown label{s} {', '.join(parts)}; the labels are: {', '.join(known) or 'none yet'}. "
-                     f"Nothing was saved. Add {'them' if s else 'it'} first (shoal labels {project.path} add NAME) "
-                     "or pass --new-label")

@@ -95,6 +95,6 @@ def test_a_stored_name_from_before_the_rule_can_still_be_renamed(tmp_path):
     con.execute("INSERT INTO label_set(name, position) VALUES ('x\u202e', 3)")
     con.commit()
     con.close()
-    rc, out, err = cli("labels", project, "rename", "x\u202e", "x")
+    rc, _, err = cli("labels", project, "rename", "x\u202e", "x")
     assert rc == 0, err
     assert _label_names(project) == ["spam", "ham", "x"]
