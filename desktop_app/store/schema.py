@@ -67,10 +67,11 @@ CREATE INDEX items_source_id ON items(source_id);
 # version -> SQL that upgrades from version-1 to version
 UPGRADES: dict[int, str] = {2: SOURCE_IDS}
 
-# version -> SQL (TEMP views, which shadow the file's tables) that lets a file still at version-1 be
-# read as if upgraded, for read-only opens, which must not write the upgrade into the file
-READ_AS_UPGRADED: dict[int, str] = {
-    2: f"CREATE TEMP VIEW items AS SELECT *, {_SOURCE_ID} AS source_id FROM main.items;",
+# step SQL -> SQL (TEMP views, which shadow the file's tables) that lets a file not upgraded past that
+# step be read as if it were, for read-only opens, which must not write the upgrade into the file.
+# Keyed by the step itself, so renumbering UPGRADES is the only edit a merge needs.
+READ_AS_UPGRADED: dict[str, str] = {
+    SOURCE_IDS: f"CREATE TEMP VIEW items AS SELECT *, {_SOURCE_ID} AS source_id FROM main.items;",
 }
 
 
@@ -91,8 +92,8 @@ def upgrade(conn: sqlite3.Connection, version: int) -> None:
 def read_as_upgraded(conn: sqlite3.Connection, version: int) -> None:
     """On a read-only connection to an older file: make it read like SCHEMA_VERSION, writing nothing."""
     for v in range(version + 1, SCHEMA_VERSION + 1):
-        if v in READ_AS_UPGRADED:
-            conn.executescript(READ_AS_UPGRADED[v])
+        if UPGRADES[v] in READ_AS_UPGRADED:
+            conn.executescript(READ_AS_UPGRADED[UPGRADES[v]])
 
 
 def _atomic(conn: sqlite3.Connection, script: str) -> None:
