@@ -235,3 +235,37 @@ def test_jsonl_ids_are_kept_as_the_file_spells_them(capsys, tmp_path):
     assert run(capsys, "export", project, out, "--format", "jsonl")[0] == 0
     rows = [json.loads(line) for line in (out / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(r["id"] for r in rows) == ["007", "7", "id:x"]
+
+
+def test_a_project_file_written_by_the_schema_1_code_upgrades_in_place(capsys, tmp_path):
+    """tests/data/schema1_project.sqlite was written by the pre-change code itself (tests/data/README.md)."""
+    from pathlib import Path
+
+    old = tmp_path / "old.shoal"
+    shutil.copy(Path(__file__).parent / "data" / "schema1_project.sqlite", old)
+    before = old.read_bytes()
+    st = json.loads(run(capsys, "status", old, "--json")[1])     # read-only: read as upgraded, not written
+    assert [s["id"] for s in st["skipped"]] == ["m1"] and st["n_labeled"] == 6
+    assert old.read_bytes() == before
+    assert run(capsys, "label", old, "007", "ham")[0] == 0         # the first write upgrades the file
+    assert run(capsys, "label", old, "id:m0", "ham")[0] == 0       # the old prefixed form still works
+    assert run(capsys, "label", old, content_id("a row without an id"), "spam")[0] == 0
+    with sqlite3.connect(old) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+        assert con.execute("SELECT uid, source_id FROM items ORDER BY idx").fetchall() == [
+            ("id:m0", "m0"), ("id:m1", "m1"), ("id:007", "007"), ("id:id:5", "id:5"), ("id:m4", "m4"),
+            ("id:m5", "m5"), ("id:m1#row8", "m1"), (content_id("a row without an id"), None)]
+    out = tmp_path / "out"
+    assert run(capsys, "export", old, out)[0] == 0
+    with open(out / "labels.csv", newline="", encoding="utf-8") as f:
+        got = {(r["id"], r["text"]): r["label"] for r in csv.DictReader(f)}
+    assert got == {("m0", "free money now"): "ham", ("m1", "see you at lunch"): "ham",
+                   ("007", "win a prize today"): "ham", ("id:5", "meeting moved to 3pm"): "ham",
+                   ("m4", "claim your reward"): "spam", (content_id("a row without an id"), "a row without an id"): "spam",
+                   # the duplicate row keeps the label schema 1 imported for it: an upgrade never drops labels
+                   ("m1", "a second row claiming m1"): "ham"}
+    code, _, err = run(capsys, "label", old, "m1", "spam")          # "m1" means the usable item, not the skipped copy
+    assert code == 0, err
+    with sqlite3.connect(old) as con:
+        assert con.execute("SELECT l.idx FROM labels l JOIN label_set s ON s.id=l.label_id "
+                           "WHERE s.name='spam' AND l.idx IN (1, 6)").fetchall() == [(1,)]
