@@ -50,6 +50,8 @@ def check_everywhere(capsys, project, truth, tmp_path, hashed_text):
     assert code == 0, err
     batch = json.loads(out)
     assert batch and {e["id"] for e in batch} <= verbatim, batch
+    reached_from = {e["neighbour_of"] for e in batch if e.get("neighbour_of")}   # "why this item"
+    assert reached_from and reached_from <= verbatim, batch
     # answer by the ids `next` gave, plus two typed by hand
     answers = tmp_path / "answers.csv"
     with open(answers, "w", newline="", encoding="utf-8") as f:
