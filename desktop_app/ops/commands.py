@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desktop_app.store.labels import clean_label_name
 from desktop_app.store.project import Project
 
 Change = tuple[int, "int | None", str]
@@ -55,10 +56,7 @@ class AddLabel:
         if self.label_id is None:
             self.label_id = self.project.add_label(self.name)
         else:  # redo: bring the same id back so later commands that refer to it still work
-            with self.project.tx():
-                pos = self.project.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM label_set").fetchone()[0]
-                self.project.conn.execute("INSERT INTO label_set(id, name, position) VALUES (?,?,?)",
-                                          (self.label_id, self.name, pos))
+            self.project.restore_label({"id": self.label_id, "name": clean_label_name(self.name)})
         return []
 
     def undo(self) -> list[Change]:
@@ -97,8 +95,7 @@ def _label_row(project: Project, label_id: int) -> dict:
 def _restore_label(project: Project, row: dict, idxs: list[int]) -> list[Change]:
     """Bring a label back with its own id, name, key position and mode, and give it its items again."""
     with project.tx():
-        project.conn.execute("INSERT INTO label_set(id, name, position, mode) VALUES (?,?,?,?)",
-                             (row["id"], row["name"], row["position"], row["mode"]))
+        project.restore_label(row)
         changes = [(i, row["id"], "labeled") for i in idxs]
         project.set_labels(changes, origin="undo")
     return changes

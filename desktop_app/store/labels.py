@@ -80,6 +80,15 @@ class LabelsMixin:
         with self.tx():
             self.conn.execute("UPDATE label_set SET mode=? WHERE id=?", (mode, label_id))
 
+    def restore_label(self, label: dict) -> None:
+        """Bring back a label that left the set (undo), with its own id, name, key position and mode."""
+        with self.tx():
+            pos = label.get("position")
+            if pos is None:
+                pos = self.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM label_set").fetchone()[0]
+            self.conn.execute("INSERT INTO label_set(id, name, position, mode) VALUES (?,?,?,?)",
+                              (label["id"], label["name"], pos, label.get("mode") or "learn"))
+
     def items_with_label(self, label_id: int) -> list[int]:
         return [int(r[0]) for r in self.conn.execute(
             "SELECT idx FROM labels WHERE label_id=? AND state='labeled' ORDER BY idx", (label_id,))]
