@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desktop_app.errors import ShoalError
 from desktop_app.store.labels import clean_label_name
 from desktop_app.store.project import Project
 
@@ -86,8 +87,6 @@ class RenameLabel:
 def _label_row(project: Project, label_id: int) -> dict:
     row = next((l for l in project.label_set() if l["id"] == label_id), None)
     if row is None:
-        from desktop_app.errors import ShoalError
-
         raise ShoalError("that label is no longer in the label set")
     return row
 
