@@ -15,7 +15,8 @@ EPILOG = """examples:
   shoal new spam.shoal --source messages.csv --text-column text
   shoal embed spam.shoal
   shoal next spam.shoal -n 10 --json
-  shoal label spam.shoal ITEM_ID spam
+  shoal label spam.shoal ITEM_ID spam               a label not in the set needs --new-label
+  shoal labels spam.shoal list                      also: add, rename, merge, delete
   shoal status spam.shoal --json
   shoal export spam.shoal out/ --format csv
   shoal simulate data.csv --text-column text --label-column label --strategy seals --strategy random

@@ -116,16 +116,18 @@ def cmd_next(args):
 
 
 def cmd_label(args):
-    from desktop_app.ops.loop import label_items
+    from desktop_app.ops.answers import label_items
 
+    rows = None
     if args.csv:
         answers = _read_answers(args.csv)
+        rows = list(range(2, len(answers) + 2))  # as a spreadsheet numbers them: the header is row 1
     else:
         if not args.item or (args.label is None and not args.skip and not args.clear):
             raise ShoalError("give ITEM_ID and LABEL (or --skip / --clear), or --csv answers.csv")
         answers = [(args.item, args.label, "skipped" if args.skip else "cleared" if args.clear else "labeled")]
     with _open(args.project) as project:
-        n = label_items(project, answers)
+        n = label_items(project, answers, new_labels=args.new_label, rows=rows)
     print(f"saved {n} answer{'s' if n != 1 else ''}")
 
 
@@ -163,7 +165,7 @@ def cmd_status(args):
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
     for s in st["skipped"][:10]:
-        print(f"  skipped {s['path'] or s['uid']}: {s['reason']}")
+        print(f"  skipped {s['path'] or s['id']}: {s['reason']}")
 
 
 def cmd_export(args):
@@ -258,6 +260,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--skip", action="store_true", help="skip the item (not sure / not relevant)")
     p.add_argument("--clear", action="store_true", help="remove the item's label")
     p.add_argument("--csv")
+    p.add_argument("--new-label", action="store_true",
+                   help="let a label name that is not in the label set join it (otherwise it is refused)")
     p = sub.add_parser("status", help="counts, skipped items, model state and stopping signals")
     p.add_argument("project")
     p.add_argument("--json", action="store_true")
@@ -306,6 +310,7 @@ def add_parsers(sub) -> None:
 # Feature commands live in modules of their own: each has `register(sub) -> {name: handler}`,
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
+    "desktop_app.cli_labels",
 )
 
 

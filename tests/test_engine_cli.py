@@ -21,7 +21,7 @@ def run(capsys, *args) -> tuple[int, str, str]:
 
 def truth_of_csv(path) -> dict[str, str]:
     with open(path, newline="", encoding="utf-8") as f:
-        return {"id:" + r["id"]: r["label"] for r in csv.DictReader(f)}
+        return {r["id"]: r["label"] for r in csv.DictReader(f)}
 
 
 def answer_batch(capsys, project, batch, truth, tmp_path):
@@ -31,7 +31,7 @@ def answer_batch(capsys, project, batch, truth, tmp_path):
         w.writerow(["item", "label"])
         for e in batch:
             w.writerow([e["id"], truth[e["id"]]])
-    code, out, err = run(capsys, "label", project, "--csv", answers)
+    code, out, err = run(capsys, "label", project, "--csv", answers, "--new-label")
     assert code == 0, err
 
 
@@ -57,7 +57,7 @@ def test_text_csv_flow(capsys, tmp_path, text_csv):
 
     # one label by hand: durable the moment the command returns (read the file with plain sqlite3)
     first = batch[0]["id"]
-    assert run(capsys, "label", project, first, truth[first])[0] == 0
+    assert run(capsys, "label", project, first, truth[first], "--new-label")[0] == 0
     con = sqlite3.connect(project)
     assert con.execute("SELECT count(*) FROM labels WHERE state='labeled'").fetchone()[0] == 1
     con.close()

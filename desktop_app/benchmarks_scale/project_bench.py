@@ -46,7 +46,7 @@ def make(project_path: Path, emb_path: Path, truth: Path, index_file: Path | Non
     with project:
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
-            project.add_items(ItemRecord(uid=f"id:{i}", text=f"synthetic item {i} of cluster class {y[i]}")
+            project.add_items(ItemRecord(uid=f"id:{i}", source_id=str(i), text=f"synthetic item {i} of cluster class {y[i]}")
                               for i in range(start, stop))
             project.store_embeddings(range(start, stop), read_rows(emb_path, start, stop), {})
         names = [project.label_id(f"class {c}", create=True) for c in range(int(y.max()) + 1)]

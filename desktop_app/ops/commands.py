@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from desktop_app.errors import ShoalError
+from desktop_app.store.labels import clean_label_name
 from desktop_app.store.project import Project
 
 Change = tuple[int, "int | None", str]
@@ -55,10 +57,7 @@ class AddLabel:
         if self.label_id is None:
             self.label_id = self.project.add_label(self.name)
         else:  # redo: bring the same id back so later commands that refer to it still work
-            with self.project.tx():
-                pos = self.project.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM label_set").fetchone()[0]
-                self.project.conn.execute("INSERT INTO label_set(id, name, position) VALUES (?,?,?)",
-                                          (self.label_id, self.name, pos))
+            self.project.restore_label({"id": self.label_id, "name": clean_label_name(self.name)})
         return []
 
     def undo(self) -> list[Change]:
@@ -85,26 +84,61 @@ class RenameLabel:
         return []
 
 
+def _label_row(project: Project, label_id: int) -> dict:
+    row = next((l for l in project.label_set() if l["id"] == label_id), None)
+    if row is None:
+        raise ShoalError("that label is no longer in the label set")
+    return row
+
+
+def _restore_label(project: Project, row: dict, idxs: list[int]) -> list[Change]:
+    """Bring a label back with its own id, name, key position and mode, and give it its items again."""
+    with project.tx():
+        project.restore_label(row)
+        changes = [(i, row["id"], "labeled") for i in idxs]
+        project.set_labels(changes, origin="undo")
+    return changes
+
+
 @dataclass
 class MergeLabels:
-    """Not undoable (the source label leaves the set); returns the moved items."""
+    """Every item labeled `source` becomes `target`; `source` leaves the set. Undo brings `source` back
+    (same id, name, key and mode) with exactly the items it had."""
     project: Project
     source_id: int
     target_id: int
+    text: str = ""
+    _row: dict = field(default_factory=dict)
+    _moved: list[int] = field(default_factory=list)
 
     def do(self) -> list[Change]:
-        moved = [r[0] for r in self.project.conn.execute("SELECT idx FROM labels WHERE label_id=?", (self.source_id,))]
-        self.project.merge_labels(self.source_id, self.target_id)
-        return [(i, self.target_id, "labeled") for i in moved]
+        with self.project.tx():
+            self._row = _label_row(self.project, self.source_id)
+            _label_row(self.project, self.target_id)
+            self._moved = self.project.items_with_label(self.source_id)
+            self.project.merge_labels(self.source_id, self.target_id)
+        return [(i, self.target_id, "labeled") for i in self._moved]
+
+    def undo(self) -> list[Change]:
+        return _restore_label(self.project, self._row, self._moved)
 
 
 @dataclass
 class DeleteLabel:
-    """Not undoable: the label leaves the set and its items go back to unlabeled (history is kept)."""
+    """The label leaves the set and its items go back to unlabeled (history is kept). Undo brings the
+    label back (same id, name, key and mode) on the items it had."""
     project: Project
     label_id: int
+    text: str = ""
+    _row: dict = field(default_factory=dict)
+    _cleared: list[int] = field(default_factory=list)
 
     def do(self) -> list[Change]:
-        cleared = [r[0] for r in self.project.conn.execute("SELECT idx FROM labels WHERE label_id=?", (self.label_id,))]
-        self.project.delete_label(self.label_id)
-        return [(i, None, "cleared") for i in cleared]
+        with self.project.tx():
+            self._row = _label_row(self.project, self.label_id)
+            self._cleared = self.project.items_with_label(self.label_id)
+            self.project.delete_label(self.label_id)
+        return [(i, None, "cleared") for i in self._cleared]
+
+    def undo(self) -> list[Change]:
+        return _restore_label(self.project, self._row, self._cleared)

@@ -10,7 +10,7 @@ from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.image_io import FILE_NOT_FOUND
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
-from desktop_app.store.labels import MAX_LABEL_LEN
+from desktop_app.store.labels import INVISIBLE_CATEGORIES, MAX_LABEL_LEN
 from desktop_app.store.project import Project
 
 DEFAULT_SETTINGS = {"strategy": "seals", "batch_size": 20, "k": 100, "uncertainty": "margin"}
@@ -109,10 +109,13 @@ def _add_records(project: Project, records) -> int:
 
 
 def clean_source_label(name: str) -> str | None:
-    """A label found in the source, made a valid label name: control characters become spaces,
-    runs of spaces shrink to one, overlong names are cut. One odd cell must not stop an import."""
-    name = str(name).encode("utf-8", "replace").decode("utf-8")
-    name = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in name).split())
+    """A label found in the source, made a valid label name: NFC; control characters and line
+    separators become spaces; invisible format characters (zero-width, bidi controls) are removed;
+    runs of spaces shrink to one; overlong names are cut. One odd cell must not stop an import."""
+    name = unicodedata.normalize("NFC", str(name).encode("utf-8", "replace").decode("utf-8"))
+    name = "".join("" if unicodedata.category(c) == "Cf" else
+                   " " if unicodedata.category(c) in INVISIBLE_CATEGORIES else c for c in name)
+    name = " ".join(unicodedata.normalize("NFC", name).split())
     return name[:MAX_LABEL_LEN].strip() or None
 
 

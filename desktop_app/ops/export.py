@@ -50,7 +50,7 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
     for r in rows:
         if r.get("labeled_at"):
             r["labeled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r["labeled_at"]))
-        r["id"] = r.pop("uid", r.get("id"))
+        r.pop("uid", None)  # internal key; "id" is the source's own id (or the content id without one)
     head_arrays = {k: v for k, v in project.get_arrays("head").items() if k in ("classes", "coef", "intercept")}
     extra = {"class_names": [names.get(int(c)) for c in head_arrays.get("classes", [])],
              "encoder": project.meta("encoder"), "encoder_identity": project.meta("encoder_identity"), "notes": notes}

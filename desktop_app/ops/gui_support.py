@@ -49,7 +49,7 @@ def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> di
     found = scan(path, options)
     rows = []
     for rec in found.records:
-        rows.append([rec.uid, rec.path or "", (rec.text or "")[:200], rec.label or "", rec.skip_reason or ""])
+        rows.append([rec.shown_id, rec.path or "", (rec.text or "")[:200], rec.label or "", rec.skip_reason or ""])
         if len(rows) >= n:
             break
     return {"kind": found.kind, "columns": ["id", "path", "text", "label", "problem"], "rows": rows}
@@ -126,7 +126,7 @@ def annotate(project: Project, session, batch: list[dict]) -> list[dict]:
     for b, p, c, nb in zip(batch, pred, conf, neigh):
         b["guess"] = int(p) if p >= 0 else None
         b["confidence"] = float(c)
-        b["neighbours"] = [{"idx": int(i), "id": rows[int(i)]["uid"], "path": rows[int(i)]["path"],
+        b["neighbours"] = [{"idx": int(i), "id": rows[int(i)]["id"], "path": rows[int(i)]["path"],
                             "text": rows[int(i)]["text"], "label": names.get(int(session.state[i]))}
                            for i in nb if int(i) in rows]
     return batch

@@ -13,6 +13,7 @@ from desktop_app.core.selection.base import EXCLUDED, UNLABELED
 from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
+from desktop_app.ops.answers import label_items, resolve_item  # noqa: F401 - their home before ops.answers
 from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store import sidecar
 from desktop_app.store.project import Project
@@ -215,7 +216,7 @@ def describe(project: Project, picks: list[dict]) -> list[dict]:
     out = []
     for p in picks:
         r = rows[p["idx"]]
-        entry = {"id": r["uid"], "idx": p["idx"], "score": round(float(p["score"]), 6), "reason": p["reason"],
+        entry = {"id": r["id"], "idx": p["idx"], "score": round(float(p["score"]), 6), "reason": p["reason"],
                  "audit": bool(p.get("audit"))}
         entry["path" if r["path"] and image else "text"] = r["path"] if image else r["text"]
         top = _top_two(asked.get(p["idx"]), names)
@@ -225,8 +226,8 @@ def describe(project: Project, picks: list[dict]) -> list[dict]:
         if p.get("neighbour_of") is not None:
             src = project.item(p["neighbour_of"])
             if src:
-                entry["neighbour_of"] = src["uid"]
-                neighbour = (src["path"] if image else None) or src["uid"]
+                entry["neighbour_of"] = src["id"]
+                neighbour = (src["path"] if image else None) or src["id"]
         entry["why"] = why(p, top, neighbour)
         out.append(entry)
     return out
@@ -363,25 +364,3 @@ def peek_batch(project: Project, n: int | None = None) -> list[dict]:
     if not left:
         raise ShoalError(f"there is no current batch to show; `shoal next {project.path}` starts one")
     return describe(project, left[:n] if n else left)
-
-
-def resolve_item(project: Project, item: str) -> int:
-    idx = project.idx_of(item)
-    if idx is None:  # the source's own id, without our "id:" prefix
-        idx = project.idx_of("id:" + item)
-    if idx is None:
-        raise ShoalError(f"no item with id {item!r} in this project")
-    return idx
-
-
-def label_items(project: Project, answers: list[tuple[str, str | None, str]], origin: str = "cli") -> int:
-    """Apply (item id, label name, state) answers in one durable transaction.
-    state is 'labeled' (a new label name joins the label set), 'skipped' or 'cleared'."""
-    changes = []
-    with project.tx():
-        for item, name, state in answers:
-            idx = resolve_item(project, item)
-            label_id = project.label_id(name, create=True) if state == "labeled" else None
-            changes.append((idx, label_id, state))
-        project.set_labels(changes, origin=origin)
-    return len(changes)

@@ -87,7 +87,7 @@ class LabelEditor(QDialog):
         n = self.pc.project.label_counts().get(name, 0)
         if confirm(self, "Merge labels", f"Merge {name!r} into {target!r}?",
                    f"The {n} items labeled {name!r} become {target!r}, and {name!r} leaves the set; the keys of "
-                   "the labels after it move up by one. This cannot be undone (the undo history is cleared).",
+                   f"the labels after it move up by one. Undo (Ctrl+Z) brings {name!r} back on exactly these items.",
                    ok="Merge"):
             tid = next(l["id"] for l in others if l["name"] == target)
             moved = self._run(self.lc.merge_labels, lid, tid)
@@ -101,8 +101,8 @@ class LabelEditor(QDialog):
         n = self.pc.project.label_counts().get(name, 0)
         if confirm(self, "Delete label", f"Delete the label {name!r}?",
                    f"Its {n} items go back to unlabeled and may be asked again (their history is kept in the "
-                   "project file); the keys of the labels after it move up by one. This cannot be undone "
-                   "(the undo history is cleared).", ok="Delete"):
+                   "project file); the keys of the labels after it move up by one. Undo (Ctrl+Z) brings the "
+                   "label back, with its key, on these items.", ok="Delete"):
             cleared = self._run(self.lc.delete_label, lid)
             if cleared is not None:
                 self.note.setText(f"Deleted {name!r}; {cleared} items are unlabeled again.")

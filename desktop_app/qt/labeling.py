@@ -33,26 +33,28 @@ class LabelingController(QObject):
         return labels[digit - 1] if 1 <= digit <= len(labels) else None
 
     def add_label(self, name: str) -> None:
-        self.undo_stack.push(OpCommand(AddLabel(self.pc.project, name), f"add label {name}", self._changed))
+        self._push(AddLabel(self.pc.project, name), f"add label {name}")
 
     def rename_label(self, label_id: int, name: str) -> None:
-        self.undo_stack.push(OpCommand(RenameLabel(self.pc.project, label_id, name), f"rename label to {name}",
-                                       self._changed))
+        self._push(RenameLabel(self.pc.project, label_id, name), f"rename label to {name}")
 
     def merge_labels(self, source_id: int, target_id: int) -> int:
-        changes = MergeLabels(self.pc.project, source_id, target_id).do()
-        self._irreversible(changes)
-        return len(changes)
+        """Undoable: undo brings the source label back on exactly the items it had."""
+        op = MergeLabels(self.pc.project, source_id, target_id)
+        return len(self._push(op, lambda: f"merge label {op._row['name']}"))
 
     def delete_label(self, label_id: int) -> int:
-        changes = DeleteLabel(self.pc.project, label_id).do()
-        self._irreversible(changes)
-        return len(changes)
+        """Undoable: undo brings the label back (same key) on the items it had."""
+        op = DeleteLabel(self.pc.project, label_id)
+        return len(self._push(op, lambda: f"delete label {op._row['name']}"))
 
-    def _irreversible(self, changes) -> None:
-        self.undo_stack.clear()  # older commands may name a label that no longer exists
-        self.pc.label_set_changed.emit()
-        self.pc.labels_changed.emit(changes)
+    def _push(self, op, text) -> list:
+        """Run a label-set edit, then put it on the undo stack. It runs before the push so that a refusal
+        (a bad name, a full disk) reaches the caller as the plain ShoalError, with nothing pushed: an
+        error raised inside QUndoStack.push comes out reworded and leaves a dead command on the stack."""
+        changes = op.do()
+        self.undo_stack.push(OpCommand(op, text() if callable(text) else text, self._changed, done=changes))
+        return changes
 
     # ---- labeling ---------------------------------------------------------------------------------
     def press_digit(self, digit: int, idxs: list[int] | None = None) -> bool:
@@ -112,8 +114,10 @@ class LabelingController(QObject):
 
     def _changed(self, changes, op, undone: bool) -> None:
         pc = self.pc
-        if isinstance(op, (AddLabel, RenameLabel)):
+        if isinstance(op, (AddLabel, RenameLabel, MergeLabels, DeleteLabel)):
             pc.label_set_changed.emit()
+            if changes:
+                pc.labels_changed.emit(changes)
             return
         if undone and changes:  # show the item whose answer was undone, when it is in this batch
             where = [i for i, b in enumerate(pc.batch) if b["idx"] == changes[0][0]]

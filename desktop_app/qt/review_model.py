@@ -49,11 +49,11 @@ class ReviewModel(QAbstractTableModel):
             args.append(self.filter_label)
         if self.filter_text:
             like = f"%{self.filter_text}%"
-            q += " AND (i.uid LIKE ? OR coalesce(i.path, '') LIKE ? OR coalesce(i.text, '') LIKE ?)"
+            q += " AND (coalesce(i.source_id, i.uid) LIKE ? OR coalesce(i.path, '') LIKE ? OR coalesce(i.text, '') LIKE ?)"
             args += [like, like, like]
-        order = " ORDER BY coalesce(i.path, i.uid), l.idx" if self._sort[0] in (0, 1) else " ORDER BY l.at, l.idx"
+        order = " ORDER BY coalesce(i.path, i.source_id, i.uid), l.idx" if self._sort[0] in (0, 1) else " ORDER BY l.at, l.idx"
         if self._sort[0] in (0, 1) and self._sort[1] == Qt.DescendingOrder:
-            order = " ORDER BY coalesce(i.path, i.uid) DESC, l.idx DESC"
+            order = " ORDER BY coalesce(i.path, i.source_id, i.uid) DESC, l.idx DESC"
         rows = np.array(self.project.conn.execute(q + order, args).fetchall(), np.int64).reshape(-1, 2)
         self.idx, self.label = rows[:, 0].copy(), rows[:, 1].copy()
         self.pred = np.full(len(self.idx), -1, np.int64)
@@ -95,7 +95,7 @@ class ReviewModel(QAbstractTableModel):
         page = self._pages.get(page_no)
         if page is None:
             ids = self.idx[page_no * PAGE:(page_no + 1) * PAGE]
-            page = {r["idx"]: (r["uid"], r["path"], r["text"]) for r in self.project.items(ids.tolist())}
+            page = {r["idx"]: (r["id"], r["path"], r["text"]) for r in self.project.items(ids.tolist())}
             self._pages[page_no] = page
             if len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)

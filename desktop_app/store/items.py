@@ -6,7 +6,12 @@ from typing import Iterable
 import numpy as np
 
 from desktop_app.core.sources.base import ItemRecord
+from desktop_app.errors import ShoalError
 from desktop_app.store import sidecar
+
+# The id users see (next, status, export, GUI, `label` arguments) is "id" in every row read here:
+# coalesce(source_id, uid), the source's own id verbatim, and the internal uid (content hash, path)
+# only for items whose source has none. "uid" is the internal key: never show it.
 
 
 class ItemsMixin:
@@ -18,8 +23,8 @@ class ItemsMixin:
             nxt = self.conn.execute("SELECT coalesce(max(idx), -1) + 1 FROM items").fetchone()[0]
             for r in records:
                 cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO items(idx, uid, path, text, source_label, skip_reason) VALUES (?,?,?,?,?,?)",
-                    (nxt, r.uid, r.path, r.text, r.label, r.skip_reason))
+                    "INSERT OR IGNORE INTO items(idx, uid, path, text, source_label, skip_reason, source_id) "
+                    "VALUES (?,?,?,?,?,?,?)", (nxt, r.uid, r.path, r.text, r.label, r.skip_reason, r.source_id))
                 if cur.rowcount:
                     nxt += 1
                     added += 1
@@ -34,28 +39,38 @@ class ItemsMixin:
         rows = {}
         for s in range(0, len(idxs), 500):
             part = idxs[s:s + 500]
-            q = f"SELECT idx, uid, path, text, source_label, skip_reason, embedded FROM items WHERE idx IN ({','.join('?' * len(part))})"
+            q = ("SELECT idx, uid, coalesce(source_id, uid), path, text, source_label, skip_reason, embedded "
+                 f"FROM items WHERE idx IN ({','.join('?' * len(part))})")
             for r in self.conn.execute(q, part):
-                rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded"), r))
+                rows[r[0]] = dict(zip(("idx", "uid", "id", "path", "text", "source_label", "skip_reason", "embedded"), r))
         return [rows[i] for i in idxs if i in rows]
 
     def item(self, idx: int) -> dict | None:
         found = self.items([idx])
         return found[0] if found else None
 
-    def idx_of(self, uid: str) -> int | None:
-        row = self.conn.execute("SELECT idx FROM items WHERE uid=?", (uid,)).fetchone()
-        return int(row[0]) if row else None
+    def idx_of(self, item_id: str) -> int | None:
+        """The item a user means by `item_id`: the source's own id first (a usable item before a skipped
+        duplicate), else an item known by its uid (content hash or path; also the old "id:X" form)."""
+        by_source = self.conn.execute("SELECT idx FROM items WHERE source_id=? ORDER BY skip_reason IS NOT NULL, idx "
+                                      "LIMIT 1", (item_id,)).fetchone()
+        by_uid = self.conn.execute("SELECT idx, source_id IS NULL FROM items WHERE uid=?", (item_id,)).fetchone()
+        if by_source and by_uid and by_uid[1] and by_uid[0] != by_source[0]:
+            raise ShoalError(f"{item_id!r} is the source id of one item and the content id of another; "
+                             "cannot tell which is meant")
+        found = by_source or by_uid
+        return int(found[0]) if found else None
 
     def source_labels(self) -> list[tuple[int, str]]:
+        """Labels the source gives its usable items (a skipped row, e.g. a duplicate id, gets none)."""
         return [(int(i), s) for i, s in self.conn.execute(
-            "SELECT idx, source_label FROM items WHERE source_label IS NOT NULL ORDER BY idx")]
+            "SELECT idx, source_label FROM items WHERE source_label IS NOT NULL AND skip_reason IS NULL ORDER BY idx")]
 
     def skipped_items(self, limit: int | None = None) -> list[dict]:
-        q = "SELECT idx, uid, path, skip_reason FROM items WHERE skip_reason IS NOT NULL ORDER BY idx"
+        q = "SELECT idx, coalesce(source_id, uid), path, skip_reason FROM items WHERE skip_reason IS NOT NULL ORDER BY idx"
         if limit:
             q += f" LIMIT {int(limit)}"
-        return [dict(zip(("idx", "uid", "path", "reason"), r)) for r in self.conn.execute(q)]
+        return [dict(zip(("idx", "id", "path", "reason"), r)) for r in self.conn.execute(q)]
 
     def counts(self) -> dict[str, int]:
         n, emb, bad = self.conn.execute(

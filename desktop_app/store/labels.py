@@ -11,14 +11,36 @@ from desktop_app.errors import ShoalError
 MAX_LABEL_LEN = 200
 
 
+# Characters a label name may not hold: controls (Cc), format characters (Cf: zero-width spaces and
+# joiners, bidi overrides such as U+202E that reorder what is shown), line/paragraph separators (Zl, Zp)
+# and lone surrogates (Cs, which cannot be stored). Two names that look the same must be the same name.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def invisible_chars(name: str) -> list[str]:
+    return [c for c in name if unicodedata.category(c) in INVISIBLE_CATEGORIES]
+
+
+def describe_char(c: str) -> str:
+    """'U+202E (RIGHT-TO-LEFT OVERRIDE)'."""
+    name = unicodedata.name(c, "")
+    return f"U+{ord(c):04X}" + (f" ({name})" if name else "")
+
+
 def clean_label_name(name: str) -> str:
+    """A label name as stored: NFC, no surrounding spaces; refused when empty, too long, or holding a
+    character that is invisible or changes how the text around it is shown."""
     name = unicodedata.normalize("NFC", str(name)).strip()
     if not name:
         raise ShoalError("a label name cannot be empty")
     if len(name) > MAX_LABEL_LEN:
         raise ShoalError(f"a label name can have at most {MAX_LABEL_LEN} characters")
-    if any(unicodedata.category(c) == "Cc" for c in name):
-        raise ShoalError("a label name cannot contain control characters (newlines, tabs...)")
+    bad = invisible_chars(name)
+    if bad:
+        shown = ", ".join(dict.fromkeys(describe_char(c) for c in bad))
+        marked = "".join(f"<U+{ord(c):04X}>" if c in bad else c for c in name)
+        raise ShoalError(f"a label name cannot contain invisible or control characters (newlines, tabs, "
+                         f"zero-width or text-direction characters): {marked!r} contains {shown}")
     return name
 
 
@@ -57,6 +79,25 @@ class LabelsMixin:
     def set_label_mode(self, label_id: int, mode: str) -> None:
         with self.tx():
             self.conn.execute("UPDATE label_set SET mode=? WHERE id=?", (mode, label_id))
+
+    def restore_label(self, label: dict) -> None:
+        """Bring back a label that left the set (undo), with its own id, name, key position and mode."""
+        with self.tx():
+            pos = label.get("position")
+            if pos is None:
+                pos = self.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM label_set").fetchone()[0]
+            self.conn.execute("INSERT INTO label_set(id, name, position, mode) VALUES (?,?,?,?)",
+                              (label["id"], label["name"], pos, label.get("mode") or "learn"))
+
+    def items_with_label(self, label_id: int) -> list[int]:
+        return [int(r[0]) for r in self.conn.execute(
+            "SELECT idx FROM labels WHERE label_id=? AND state='labeled' ORDER BY idx", (label_id,))]
+
+    def find_label(self, name: str) -> dict | None:
+        """The label a user names (NFC, surrounding spaces ignored), without judging the name itself, so a
+        name stored before a rule existed can still be renamed or deleted."""
+        name = unicodedata.normalize("NFC", str(name)).strip()
+        return next((l for l in self.label_set() if l["name"] == name), None)
 
     def merge_labels(self, source_id: int, target_id: int, origin: str = "merge") -> int:
         """Every item labeled `source` becomes `target`; `source` leaves the set. Returns items moved."""
@@ -112,9 +153,10 @@ class LabelsMixin:
         return idx, ids, np.array(skipped, np.int64)
 
     def labeled_rows(self) -> list[dict]:
-        q = ("SELECT i.idx, i.uid, i.path, i.text, s.name, l.at FROM labels l JOIN items i ON i.idx=l.idx "
-             "JOIN label_set s ON s.id=l.label_id WHERE l.state='labeled' ORDER BY l.at, i.idx")
-        return [dict(zip(("idx", "uid", "path", "text", "label", "labeled_at"), r)) for r in self.conn.execute(q)]
+        q = ("SELECT i.idx, coalesce(i.source_id, i.uid), i.path, i.text, s.name, l.at FROM labels l "
+             "JOIN items i ON i.idx=l.idx JOIN label_set s ON s.id=l.label_id WHERE l.state='labeled' "
+             "ORDER BY l.at, i.idx")
+        return [dict(zip(("idx", "id", "path", "text", "label", "labeled_at"), r)) for r in self.conn.execute(q)]
 
     def label_counts(self) -> dict[str, int]:
         counts = {l["name"]: 0 for l in self.label_set()}

@@ -96,6 +96,8 @@ class Project(ItemsMixin, LabelsMixin):
                         # a project from before ids: give it one, so its caches are stamped as its own
                         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('project_id', ?)",
                                      (json.dumps(uuid.uuid4().hex),))
+                elif version < schema.SCHEMA_VERSION:
+                    schema.read_as_upgraded(conn, version)
             except sqlite3.DatabaseError as e:
                 conn.close()
                 raise ShoalError(sqlite_problem(e, path)) from None

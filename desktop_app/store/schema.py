@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x53484F4C  # "SHOL"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,10 +50,22 @@ CREATE TABLE queue (position INTEGER PRIMARY KEY, idx INTEGER NOT NULL, score RE
                     reason TEXT NOT NULL, neighbour_of INTEGER, round INTEGER NOT NULL);
 """
 
-# version -> SQL that upgrades from version-1 to version
-UPGRADES: dict[int, str] = {
-    # audit picks, and what the head predicted for each item when it was asked (the accuracy estimate)
-    2: """
+# The source's own item ids, verbatim. Items from a table with an id column used to be known only by
+# the internal uid "id:" + the id, and that uid is what users saw. The uid stays the internal key (rescans
+# match on it); `source_id` holds the id as the source spells it, NULL for items known by content hash or
+# path. A duplicate id (skipped, uid "id:X#rowN") keeps X as its source_id too.
+_DUPLICATE = "coalesce(skip_reason, '') LIKE 'duplicate id %' AND uid GLOB 'id:*#row[0-9]*'"
+_SOURCE_ID = (f"CASE WHEN substr(uid, 1, 3) != 'id:' THEN NULL "
+              f"WHEN {_DUPLICATE} THEN substr(rtrim(uid, '0123456789'), 4, length(rtrim(uid, '0123456789')) - 7) "
+              f"ELSE substr(uid, 4) END")
+SOURCE_IDS = f"""
+ALTER TABLE items ADD COLUMN source_id TEXT;
+UPDATE items SET source_id = {_SOURCE_ID};
+CREATE INDEX items_source_id ON items(source_id);
+"""
+
+# audit picks, and what the head predicted for each item when it was served (the accuracy estimate)
+AUDIT_ASKED = """
 ALTER TABLE queue ADD COLUMN audit INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 CREATE TABLE asked (                  -- the head's probabilities when an item was served, before its label
@@ -64,7 +76,19 @@ CREATE TABLE asked (                  -- the head's probabilities when an item w
     proba BLOB NOT NULL,              -- float32 probabilities
     at REAL NOT NULL
 );
-""",
+"""
+_ASKED_COLUMNS = "(idx INTEGER PRIMARY KEY, round INTEGER, audit INTEGER, classes TEXT, proba BLOB, at REAL)"
+
+# version -> SQL that upgrades from version-1 to version
+UPGRADES: dict[int, str] = {2: SOURCE_IDS, 3: AUDIT_ASKED}
+
+# step SQL -> SQL (TEMP views, which shadow the file's tables) that lets a file not upgraded past that
+# step be read as if it were, for read-only opens, which must not write the upgrade into the file.
+# Keyed by the step itself, so renumbering UPGRADES is the only edit a merge needs.
+READ_AS_UPGRADED: dict[str, str] = {
+    SOURCE_IDS: f"CREATE TEMP VIEW items AS SELECT *, {_SOURCE_ID} AS source_id FROM main.items;",
+    AUDIT_ASKED: "CREATE TEMP VIEW queue AS SELECT *, 0 AS audit, '' AS kind FROM main.queue;\n"
+                 f"CREATE TEMP TABLE asked {_ASKED_COLUMNS};",
 }
 
 
@@ -80,6 +104,13 @@ def upgrade(conn: sqlite3.Connection, version: int) -> None:
     leaves the file at the previous version, and the next open simply runs the step again)."""
     for v in range(version + 1, SCHEMA_VERSION + 1):
         _atomic(conn, UPGRADES[v] + f"\nPRAGMA user_version = {v};")
+
+
+def read_as_upgraded(conn: sqlite3.Connection, version: int) -> None:
+    """On a read-only connection to an older file: make it read like SCHEMA_VERSION, writing nothing."""
+    for v in range(version + 1, SCHEMA_VERSION + 1):
+        if UPGRADES[v] in READ_AS_UPGRADED:
+            conn.executescript(READ_AS_UPGRADED[UPGRADES[v]])
 
 
 def _atomic(conn: sqlite3.Connection, script: str) -> None:

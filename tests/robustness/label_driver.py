@@ -45,7 +45,7 @@ def child(project: str, ackfile: str, seed: int) -> None:
         op = rng.random()
         if op < 0.55:
             uid, label = todo.pop(), rng.choice(LABELS + [f"new{rng.randrange(3)}"])
-            rc = main(["label", project, uid, label])
+            rc = main(["label", project, uid, label, "--new-label"])  # new labels join the set mid-run
             _ack(fd, f"L {uid} {label}" if rc == 0 else f"E {rc}")
         elif op < 0.65:
             uid = todo.pop()

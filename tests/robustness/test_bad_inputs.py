@@ -194,15 +194,15 @@ def test_csv_ragged_newlines_duplicates_empty_nul_and_odd_labels(tmp_path):
     rc, out, err = cli("new", project, "--source", src, "--id-column", "id", "--label-column", "label")
     assert rc == 0, err
     st = json.loads(cli("status", project, "--json")[1])
-    reasons = {s["uid"]: s["reason"] for s in st["skipped"]}
+    reasons = {s["id"]: s["reason"] for s in st["skipped"]}
     assert any("no text column" in r for r in reasons.values())
     assert any("duplicate id" in r for r in reasons.values())
-    assert reasons.get("id:5") == "empty text"
+    assert reasons.get("5") == "empty text"  # the source's own id, verbatim
     with Project.open(project, readonly=True) as p:
-        rows = {r["uid"]: r for r in p.items(range(p.n_items))}
+        rows = {r["id"]: r for r in p.items(range(p.n_items))}
         labels = set(p.label_counts())
-    assert "embedded newline" in rows["id:2"]["text"]
-    assert rows["id:4"]["text"] == "too"
+    assert "embedded newline" in rows["2"]["text"]
+    assert rows["4"]["text"] == "too"
     assert "we ird" in labels and any(l.startswith("LLL") and len(l) == 200 for l in labels)
 
 

@@ -155,7 +155,7 @@ def test_sql_injection_label_names_are_just_names(text_project, tmp_path):
     project = text_project(n=40, embed=-1)
     items = uids(project)
     for i, name in enumerate(EVIL):
-        rc, out, err = cli("label", project, items[i], name)
+        rc, out, err = cli("label", project, items[i], name, "--new-label")
         assert rc == 0, err
     rc, out, err = cli("label", project, "'; DROP TABLE items;--", "a")
     assert rc == 2 and "no item with id" in one_clear_line(err)

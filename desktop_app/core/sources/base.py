@@ -14,6 +14,12 @@ class ItemRecord:
     text: str | None = None           # the text, for text items
     label: str | None = None          # a label the source already gives
     skip_reason: str | None = None    # set when the item cannot be used
+    source_id: str | None = None      # the source's own id (an id column), verbatim; None when it has none
+
+    @property
+    def shown_id(self) -> str:
+        """The id a user sees: the source's own, else the content hash (or path) uid."""
+        return self.source_id if self.source_id is not None else self.uid
 
 
 @dataclass

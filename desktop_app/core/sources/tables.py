@@ -44,14 +44,17 @@ class _Ids:
         given_id = None if given_id is None else _storable(str(given_id))
         problem = None if text and text.strip() else "empty text"
         if given_id is not None and str(given_id) != "":
+            # the internal key keeps an "id:" prefix so it can never collide with a content hash;
+            # users only ever see source_id, the id verbatim
             uid = "id:" + str(given_id)
             if uid in self.seen:
-                return ItemRecord(uid=f"{uid}#row{row_no}", text=text, label=label,
+                return ItemRecord(uid=f"{uid}#row{row_no}", text=text, label=label, source_id=given_id,
                                   skip_reason=f"duplicate id {given_id!s} (row {row_no})")
         else:
-            uid = text_id(text) if text else f"row:{row_no}"
+            uid, given_id = (text_id(text) if text else f"row:{row_no}"), None
         self.seen.add(uid)
-        return ItemRecord(uid=uid, text=text if not problem else None, label=label, skip_reason=problem)
+        return ItemRecord(uid=uid, text=text if not problem else None, label=label, skip_reason=problem,
+                          source_id=given_id)
 
 
 def _need_column(name: str | None, header: list[str], what: str, path: Path) -> None:
