@@ -147,19 +147,20 @@ def text_project(template_dir, tmp_path):
 
 
 def uids(project: Path) -> list[str]:
+    """The ids users see (the source's own id, else the internal uid), in item order."""
     con = sqlite3.connect(f"file:{project}?mode=ro", uri=True)
     try:
-        return [r[0] for r in con.execute("SELECT uid FROM items ORDER BY idx")]
+        return [r[0] for r in con.execute("SELECT coalesce(source_id, uid) FROM items ORDER BY idx")]
     finally:
         con.close()
 
 
 def current_labels(project: Path) -> dict[str, tuple[str, str | None]]:
-    """uid -> (state, label name) of every answered item."""
+    """id (as users see it) -> (state, label name) of every answered item."""
     con = sqlite3.connect(project)
     try:
         return {u: (s, n) for u, s, n in con.execute(
-            "SELECT i.uid, l.state, s.name FROM labels l JOIN items i ON i.idx=l.idx "
+            "SELECT coalesce(i.source_id, i.uid), l.state, s.name FROM labels l JOIN items i ON i.idx=l.idx "
             "LEFT JOIN label_set s ON s.id=l.label_id")}
     finally:
         con.close()

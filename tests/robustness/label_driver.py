@@ -37,7 +37,8 @@ def child(project: str, ackfile: str, seed: int) -> None:
     os.dup2(null, 1)
     os.dup2(null, 2)
     con = sqlite3.connect(f"file:{project}?mode=ro", uri=True)
-    todo = [r[0] for r in con.execute("SELECT uid FROM items WHERE idx NOT IN (SELECT idx FROM labels) ORDER BY idx")]
+    todo = [r[0] for r in con.execute("SELECT coalesce(source_id, uid) FROM items "
+                                      "WHERE idx NOT IN (SELECT idx FROM labels) ORDER BY idx")]
     con.close()
     rng.shuffle(todo)
     answers = os.path.join(os.path.dirname(ackfile), f"answers-{os.getpid()}.csv")
