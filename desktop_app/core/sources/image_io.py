@@ -7,8 +7,6 @@ Thread-safe: no global Pillow or ``warnings`` state is changed (truncated files 
 from __future__ import annotations
 
 import os
-import stat
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -35,21 +33,20 @@ def load_rgb(path: str | os.PathLike, size: int = 224) -> np.ndarray:
     """Decode the first frame of an image file, upright, as uint8 RGB (size, size, 3).
 
     Shorter side resized to ``size``, then centre-cropped. Raises ItemError on any bad file."""
-    p = Path(path)
+    from desktop_app.core.sources.item_files import open_regular
+
+    f = open_regular(path)  # a FIFO or device is refused here, never blocked on (ItemError)
     try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise ItemError(FILE_NOT_FOUND) from None
-    except PermissionError:
-        raise ItemError("permission denied") from None
-    except OSError as e:
-        raise ItemError(f"cannot access file: {e.strerror or e}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ItemError("not a regular file")
-    if st.st_size == 0:
-        raise ItemError("empty file (0 bytes)")
+        if os.fstat(f.fileno()).st_size == 0:
+            raise ItemError("empty file (0 bytes)")
+        return _decode(f, size)
+    finally:
+        f.close()
+
+
+def _decode(f, size: int) -> np.ndarray:
     try:
-        with Image.open(p) as img:
+        with Image.open(f) as img:
             _check_pixels(img)
             img.draft("RGB", (size, size))  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still >= size
             return to_rgb_array(img, size)
