@@ -38,7 +38,7 @@ class BatchGridModel(QAbstractListModel):
         return self._rows[row]["idx"]
 
     def _path(self, r: dict) -> str | None:
-        return str(self.pc.project.source_root / r["path"]) if r.get("path") else None
+        return self.pc.project.item_path(r["path"]) if r.get("path") else None
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -7,7 +7,9 @@ from typing import Iterable
 
 import numpy as np
 
+from desktop_app.core.sources import item_files
 from desktop_app.core.sources.base import ItemRecord
+from desktop_app.errors import ItemError, ShoalError
 
 
 class ItemsMixin:
@@ -43,6 +45,18 @@ class ItemsMixin:
     def item(self, idx: int) -> dict | None:
         found = self.items([idx])
         return found[0] if found else None
+
+    def item_file(self, rel: str | None):
+        """The real path of an item's file, inside the real source folder, or ItemError saying why
+        it may not be read (every reader of item files comes through here: embed, export, GUI)."""
+        return item_files.item_file(self.source_root, rel)
+
+    def item_path(self, rel: str | None) -> str | None:
+        """item_file as a string, or None when the file may not be read (for previews)."""
+        try:
+            return str(self.item_file(rel))
+        except (ItemError, ShoalError):
+            return None
 
     def idx_of(self, uid: str) -> int | None:
         row = self.conn.execute("SELECT idx FROM items WHERE uid=?", (uid,)).fetchone()

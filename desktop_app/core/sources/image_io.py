@@ -16,7 +16,7 @@ from desktop_app.errors import ItemError
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
 _ORIENTATION_TAG = 0x0112
-_TRANSPOSE = {  # EXIF orientation -> transform that displays the image upright (as ImageOps.exif_transpose)
+TRANSPOSE = {  # EXIF orientation -> transform that displays the image upright (as ImageOps.exif_transpose)
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
     4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -73,14 +73,14 @@ def _decode(f, size: int) -> np.ndarray:
 
 def to_rgb_array(img: Image.Image, size: int = 224) -> np.ndarray:
     """An opened PIL image (first frame) -> upright uint8 RGB (size, size, 3)."""
-    orientation = _orientation(img)
-    rgb = _to_rgb(img)
+    turn = orientation(img)
+    rgb = to_rgb(img)
     w, h = rgb.size
     s = min(w, h)
     box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)  # centre square = resize-then-crop
     rgb = rgb.resize((size, size), Image.Resampling.BICUBIC, box=box, reducing_gap=3.0)
-    if orientation in _TRANSPOSE:  # a centred square commutes with these flips/rotations
-        rgb = rgb.transpose(_TRANSPOSE[orientation])
+    if turn in TRANSPOSE:  # a centred square commutes with these flips/rotations
+        rgb = rgb.transpose(TRANSPOSE[turn])
     out = np.asarray(rgb, dtype=np.uint8)
     if out.shape != (size, size, 3):
         raise ItemError(f"unexpected decoded shape {out.shape}")
@@ -98,14 +98,14 @@ def _check_pixels(img: Image.Image) -> None:
         raise ItemError(f"image has no pixels ({w}x{h})")
 
 
-def _orientation(img: Image.Image) -> int:
+def orientation(img: Image.Image) -> int:
     try:
         return int(img.getexif().get(_ORIENTATION_TAG, 1))
     except Exception:  # broken EXIF must not make a readable image unusable
         return 1
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def to_rgb(img: Image.Image) -> Image.Image:
     mode = img.mode
     if mode == "RGB":
         img.load()
