@@ -49,7 +49,10 @@ class ItemsMixin:
     def item_file(self, rel: str | None):
         """The real path of an item's file, inside the real source folder, or ItemError saying why
         it may not be read (every reader of item files comes through here: embed, export, GUI)."""
-        return item_files.item_file(self.source_root, rel)
+        from desktop_app.core.sources.image_io import IMAGE_EXTENSIONS
+
+        kind = self.meta("kind")
+        return item_files.item_file(self.source_root, rel, IMAGE_EXTENSIONS if kind == "image" else None)
 
     def item_path(self, rel: str | None) -> str | None:
         """item_file as a string, or None when the file may not be read (for previews)."""

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from desktop_app.core.export.base import ExportData, folder_names, safe_name
+from desktop_app.core.sources.image_io import IMAGE_EXTENSIONS
 from desktop_app.core.sources.item_files import item_file, open_regular
 from desktop_app.errors import ItemError, ShoalError
 
@@ -18,7 +19,7 @@ def write_imagefolder(data: ExportData, out: Path, progress=None) -> list[Path]:
     written, missing = [], []
     for i, row in enumerate(r for r in data.rows if r.get("label") is not None):
         try:  # only regular files that really are inside the source folder (symlinks resolved)
-            src = item_file(data.source_root, row["path"])
+            src = item_file(data.source_root, row["path"], IMAGE_EXTENSIONS)
             open_regular(src).close()
         except ItemError as e:
             missing.append({"id": row["id"], "path": row["path"], "reason": str(e)})

@@ -45,14 +45,17 @@ def check_root(root: str | os.PathLike | None) -> Path:
     return real
 
 
-def item_file(root: str | os.PathLike, rel: str | None) -> Path:
-    """The real path of item file `rel` under `root`, or ItemError with the reason it may not be read."""
+def item_file(root: str | os.PathLike, rel: str | None, extensions: frozenset[str] | None = None) -> Path:
+    """The real path of item file `rel` under `root`, or ItemError with the reason it may not be read.
+    `extensions`: the only file name endings a scan of this kind records (images: .png, .jpg...)."""
+    real_root = check_root(root)
     if not isinstance(rel, str) or not rel or "\x00" in rel:
         raise ItemError("the item has no file path")
     parts = PurePosixPath(rel).parts
     if PurePosixPath(rel).is_absolute() or "\\" in rel or any(p in ("..", ".") or p.startswith(".") for p in parts):
         raise ItemError(OUTSIDE)
-    real_root = check_root(root)
+    if extensions is not None and os.path.splitext(rel)[1].lower() not in extensions:
+        raise ItemError(f"not a file a scan records ({os.path.splitext(rel)[1] or 'no extension'})")
     full = os.path.realpath(os.path.join(real_root, *parts))
     if os.path.commonpath([str(real_root), full]) != str(real_root) or full == str(real_root):
         raise ItemError(f"{OUTSIDE} (a link to {full[:200]})" if os.path.islink(os.path.join(root, *parts))
