@@ -142,6 +142,8 @@ def cmd_status(args):
         print(f"estimated accuracy {sig['cv_accuracy']:.3f} "
               f"[{sig['cv_interval'][0]:.3f}, {sig['cv_interval'][1]:.3f}]")
     print(sig["recommendation"])
+    for line in st.get("problems", []):
+        print(f"  warning: {line}")
     for s in st["skipped"][:10]:
         print(f"  skipped {s['path'] or s['uid']}: {s['reason']}")
 

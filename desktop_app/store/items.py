@@ -10,6 +10,7 @@ import numpy as np
 from desktop_app.core.sources import item_files
 from desktop_app.core.sources.base import ItemRecord
 from desktop_app.errors import ItemError, ShoalError
+from desktop_app.store.checks import text
 
 
 class ItemsMixin:
@@ -39,7 +40,8 @@ class ItemsMixin:
             part = idxs[s:s + 500]
             q = f"SELECT idx, uid, path, text, source_label, skip_reason, embedded FROM items WHERE idx IN ({','.join('?' * len(part))})"
             for r in self.conn.execute(q, part):
-                rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded"), r))
+                rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded"),
+                                      (r[0], *map(text, r[1:6]), r[6])))
         return [rows[i] for i in idxs if i in rows]
 
     def item(self, idx: int) -> dict | None:
