@@ -14,6 +14,8 @@ from typing import Any
 # settings with a default: a damaged value (not JSON, wrong type, out of range) reads as the default
 SETTINGS: dict[str, tuple[type, Any]] = {"strategy": (str, "seals"), "batch_size": (int, 20), "k": (int, 100),
                                          "uncertainty": (str, "margin"), "last_select_ms": (float, None)}
+# values every command needs: the wrong type is damage, named in one clear line
+TYPED: dict[str, type] = {"dim": int, "emb_stamp": int, "kind": str, "encoder": str, "encoder_identity": str}
 # valid label rows only: what the model, the counts and the labeling state read
 VALID_LABEL = ("typeof(l.label_id)='integer' AND l.label_id IN (SELECT id FROM label_set) "
                "AND l.idx >= 0 AND l.idx < (SELECT count(*) FROM items)")
@@ -41,7 +43,7 @@ def load_json(raw: Any) -> Any:
     try:
         return json.loads(text(raw))
     except (TypeError, ValueError, RecursionError):
-        raise Damaged("not valid JSON") from None
+        raise Damaged("is not valid JSON") from None
 
 
 def setting(key: str, raw: Any, default: Any) -> Any:
@@ -54,6 +56,9 @@ def setting(key: str, raw: Any, default: Any) -> Any:
             raise
         return fallback if default is None else default
     if kind is None:
+        need = TYPED.get(key)
+        if need is not None and (not isinstance(value, need) or isinstance(value, bool)):
+            raise Damaged(f"holds a {type(value).__name__} where {'a number' if need is int else 'text'} belongs")
         return value
     ok = isinstance(value, kind) and not isinstance(value, bool) or (kind is float and type(value) is int)
     if ok and kind is int and value < 1:

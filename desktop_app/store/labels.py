@@ -31,7 +31,7 @@ class LabelsMixin:
 
     def label_id(self, name: str, create: bool = False) -> int:
         name = clean_label_name(name)
-        row = self.conn.execute("SELECT id FROM label_set WHERE name=?", (name,)).fetchone()
+        row = self.conn.execute("SELECT id FROM label_set WHERE CAST(name AS TEXT)=?", (name,)).fetchone()
         if row:
             return int(row[0])
         if not create:
@@ -42,7 +42,7 @@ class LabelsMixin:
     def add_label(self, name: str) -> int:
         name = clean_label_name(name)
         with self.tx():
-            if self.conn.execute("SELECT 1 FROM label_set WHERE name=?", (name,)).fetchone():
+            if self.conn.execute("SELECT 1 FROM label_set WHERE CAST(name AS TEXT)=?", (name,)).fetchone():
                 raise ShoalError(f"label {name!r} already exists")
             pos = self.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM label_set").fetchone()[0]
             return int(self.conn.execute("INSERT INTO label_set(name, position) VALUES (?, ?)", (name, pos)).lastrowid)

@@ -153,8 +153,8 @@ class Project(ItemsMixin, LabelsMixin):
             return default
         try:
             return checks.setting(key, row[0], default)
-        except checks.Damaged:
-            raise ShoalError(f"{self.path} is damaged: its setting {key!r} is not valid JSON") from None
+        except checks.Damaged as e:
+            raise ShoalError(f"{self.path} is damaged: its setting {key!r} {e}") from None
 
     def all_meta(self) -> dict[str, Any]:
         out = {}

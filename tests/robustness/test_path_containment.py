@@ -124,6 +124,12 @@ def test_a_link_out_of_the_source_is_skipped_at_scan_and_in_the_gui_helper(image
         assert p.item_path("link_in.png") == str((image_folder / "sub" / "inner.png").resolve())
 
 
+def test_the_file_system_root_is_never_a_source(tmp_path):
+    rc, _, err = cli("new", tmp_path / "p.shoal", "--source", "/")
+    assert rc == 2 and "file system root cannot be a source" in err
+    assert not (tmp_path / "p.shoal").exists()
+
+
 def test_no_reader_joins_the_source_root_itself():
     """The helper is the only way to an item file: no module builds `source_root / path` on its own."""
     offenders = []

@@ -125,12 +125,15 @@ def test_a_setting_that_is_not_json_reads_as_its_default_and_an_essential_one_is
          "UPDATE meta SET value=X'00FF' WHERE key='strategy'")
     st = _works(project, tmp_path)
     assert st["settings"]["k"] == 100 and st["settings"]["batch_size"] == 20 and st["settings"]["strategy"] == "seals"
-    _sql(project, "UPDATE meta SET value='{broken' WHERE key='kind'")
-    before = file_hash(project)
-    for cmd in (("status",), ("export", tmp_path / "o2")):
-        rc, _, err = cli(cmd[0], project, *cmd[1:])
-        assert rc == 2 and "is damaged: its setting 'kind' is not valid JSON" in one_clear_line(err)
-    assert file_hash(project) == before
+    for key, value, says in (("kind", "{broken", "'kind' is not valid JSON"),
+                             ("dim", '"384"', "'dim' holds a str where a number belongs")):
+        _sql(project, ("UPDATE meta SET value=? WHERE key=?", (value, key)))
+        before = file_hash(project)
+        for cmd in (("status",), ("export", tmp_path / "o2")):
+            rc, _, err = cli(cmd[0], project, *cmd[1:])
+            assert rc == 2 and f"is damaged: its setting {says}" in one_clear_line(err), (key, cmd, err)
+        assert file_hash(project) == before
+        _sql(project, ("UPDATE meta SET value=? WHERE key=?", ('"text"' if key == "kind" else "384", key)))
 
 
 def test_label_rows_that_cannot_be_used_are_ignored_not_applied(project, tmp_path):
@@ -170,8 +173,8 @@ def test_blobs_and_invalid_utf8_where_text_belongs(project, tmp_path):
          "UPDATE items SET text=CAST(X'C328E9' AS TEXT) WHERE idx = 5",
          "UPDATE label_set SET name=CAST(name AS BLOB) WHERE id=1",
          "UPDATE meta SET value=CAST(value AS BLOB) WHERE key='uncertainty'")
-    st = _works(project, tmp_path)
-    assert "a" in st["label_set"] and st["settings"]["uncertainty"] == "margin"
+    st = _works(project, tmp_path)                    # `label id:0 a` finds label "a", stored as a BLOB
+    assert st["label_set"].count("a") == 1 and st["settings"]["uncertainty"] == "margin"
     rc, _, err = cli("export", project, tmp_path / "csv", "--format", "jsonl", "--with-predictions")
     assert rc == 0, err
     rows = [json.loads(line) for line in (tmp_path / "csv" / "labels.jsonl").read_text().splitlines()]
