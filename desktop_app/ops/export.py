@@ -12,8 +12,8 @@ import numpy as np
 
 from desktop_app.core.export.base import ExportData
 from desktop_app.core.export.registry import EXPORTERS
-from desktop_app.ops.derived import load_head
 from desktop_app.errors import ShoalError
+from desktop_app.ops.derived import load_head
 from desktop_app.store.project import Project
 
 

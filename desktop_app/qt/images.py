@@ -8,7 +8,16 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from PIL import Image
-from PySide6.QtCore import QBuffer, QByteArray, QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QObject,
+    QRunnable,
+    QSize,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QImage, QImageReader
 
 from desktop_app.core.sources.image_io import TRANSPOSE, orientation, to_rgb

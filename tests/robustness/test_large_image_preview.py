@@ -9,8 +9,8 @@ from PIL import Image
 
 pytest.importorskip("pytestqt")
 
-from desktop_app.qt.images import ImageCache, load_preview  # noqa: E402
-from desktop_app.qt.item_view import ItemView  # noqa: E402
+from desktop_app.qt.images import ImageCache, load_preview
+from desktop_app.qt.item_view import ItemView
 
 SHOTS = os.environ.get("SHOAL_SHOTS")  # set to a folder to keep the screenshots
 

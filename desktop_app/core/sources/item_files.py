@@ -45,7 +45,7 @@ def check_root(root: str | os.PathLike | None) -> Path:
     return real
 
 
-def item_file(root: str | os.PathLike, rel: str | None, extensions: frozenset[str] | None = None) -> Path:
+def item_file(root: str | os.PathLike | None, rel: str | None, extensions: frozenset[str] | None = None) -> Path:
     """The real path of item file `rel` under `root`, or ItemError with the reason it may not be read.
     `extensions`: the only file name endings a scan of this kind records (images: .png, .jpg...)."""
     real_root = check_root(root)
