@@ -84,3 +84,15 @@ def test_a_text_file_with_one_cp1252_line_keeps_its_utf8_lines(tmp_path):
     (src / "mixed.txt").write_bytes("gr\u00fc\u00dfe \u2014 line one\n".encode() + "caf\u00e9\n".encode("cp1252"))
     texts = _texts(_new(tmp_path, src, "--kind", "text"))
     assert list(texts.values()) == ["gr\u00fc\u00dfe \u2014 line one\ncaf\u00e9\n"]
+
+
+def test_the_new_project_dialog_preview_decodes_like_the_import(tmp_path):
+    from desktop_app.core.sources.base import SourceOptions
+    from desktop_app.ops.gui_support import preview_source
+
+    src = tmp_path / "mixed.csv"
+    src.write_bytes(b"id,text\n1,nul" + b"\x00" * 600 + b"cell\n" + "2,caf\u00e9\n".encode("cp1252")
+                    + "3,na\u00efve\n".encode())
+    shown = preview_source(src, SourceOptions())
+    assert shown["columns"] == ["id", "text"]
+    assert shown["rows"] == [["1", "nulcell"], ["2", "caf\u00e9"], ["3", "na\u00efve"]]

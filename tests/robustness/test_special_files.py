@@ -116,3 +116,16 @@ def test_a_fifo_as_the_source_table_is_one_clear_line(tmp_path):
     assert r.returncode == 2
     assert "not a regular file (a FIFO)" in one_clear_line(r.stderr)
     assert not (tmp_path / "p.shoal").exists()
+
+
+def test_the_new_project_dialog_preview_does_not_block_on_a_fifo(tmp_path):
+    from desktop_app.errors import ShoalError
+    from desktop_app.ops.gui_support import preview_source
+
+    fifo = tmp_path / "rows.csv"
+    os.mkfifo(fifo)
+    try:
+        preview_source(fifo, SourceOptions())
+        raise AssertionError("a FIFO was previewed")
+    except ShoalError as e:
+        assert "not a regular file (a FIFO)" in str(e)
