@@ -17,9 +17,9 @@ SETTINGS: dict[str, tuple[type, Any]] = {"strategy": (str, "seals"), "batch_size
 # values every command needs: the wrong type is damage, named in one clear line
 TYPED: dict[str, type] = {"dim": int, "emb_stamp": int, "kind": str, "encoder": str, "encoder_identity": str}
 # valid label rows only: what the model, the counts and the labeling state read
-VALID_LABEL = ("typeof(l.label_id)='integer' AND l.label_id IN (SELECT id FROM label_set) "
-               "AND l.idx >= 0 AND l.idx < (SELECT count(*) FROM items)")
-VALID_SKIP = "l.idx >= 0 AND l.idx < (SELECT count(*) FROM items)"
+# (item indexes are dense 0..n-1: max(idx) is one b-tree step, count(*) a scan of 1M rows)
+VALID_SKIP = "l.idx >= 0 AND l.idx <= (SELECT max(idx) FROM items)"
+VALID_LABEL = "typeof(l.label_id)='integer' AND l.label_id IN (SELECT id FROM label_set) AND " + VALID_SKIP
 
 
 class Damaged(ValueError):

@@ -236,7 +236,7 @@ class Project(ItemsMixin, LabelsMixin):
     def load_queue(self) -> list[dict[str, Any]]:
         """The saved batch; entries that cannot be served (an item out of range, a score that is not
         a number...) are dropped: the queue is derived, a new batch replaces it."""
-        n = self.n_items
+        n = self.conn.execute("SELECT coalesce(max(idx), -1) + 1 FROM items").fetchone()[0]  # dense idx: n_items
         rows = self.conn.execute("SELECT idx, score, reason, neighbour_of, round FROM queue ORDER BY position")
         return [e for e in (checks.queue_entry(r, n) for r in rows) if e is not None]
 
