@@ -21,13 +21,16 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--label-column", help="column/key holding an existing label")
     p.add_argument("--id-column", help="column/key holding a stable item id")
     p.add_argument("--labels-from-folders", action="store_true", help="first sub-folder name is the label")
+    p.add_argument("--encoding", help="encoding of text rows that are not UTF-8 (default: cp1252, then latin-1)")
+    p.add_argument("--max-file-mb", type=float, help="skip files larger than this (default: 256 images, 8 texts)")
 
 
 def _source_options(args):
     from desktop_app.core.sources.base import SourceOptions
 
     return SourceOptions(kind=args.kind, text_column=args.text_column, label_column=args.label_column,
-                         id_column=args.id_column, labels_from_folders=args.labels_from_folders)
+                         id_column=args.id_column, labels_from_folders=args.labels_from_folders,
+                         encoding=args.encoding, max_file_mb=args.max_file_mb)
 
 
 def _open(path, readonly=False):
@@ -164,6 +167,8 @@ def cmd_status(args):
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    for line in st.get("problems", []):
+        print(f"  warning: {line}")
     for s in st["skipped"][:10]:
         print(f"  skipped {s['path'] or s['id']}: {s['reason']}")
 

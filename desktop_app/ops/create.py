@@ -121,7 +121,8 @@ def clean_source_label(name: str) -> str | None:
 
 def check_source(project: Project) -> None:
     """Refuse file work when the source is gone, instead of marking every item 'file not found'."""
-    root, source = project.source_root, Path(project.meta("source"))
+    root, source = project.source_root, project.meta("source")
+    source = Path(source) if isinstance(source, str) and source else root
     if not root.is_dir() or not source.exists():
         raise ShoalError(f"the source {source} is not there any more (moved, renamed, or on a disconnected drive); "
                          f"point the project at its new place with: shoal relink {project.path} NEW_LOCATION")
@@ -130,8 +131,14 @@ def check_source(project: Project) -> None:
 def rescan(project: Project) -> int:
     """Scan the source again and add only items not seen before."""
     check_source(project)
-    opts = SourceOptions(**project.meta("source_options", {}))
-    return _add_records(project, scan(project.meta("source"), opts).records)
+    return _add_records(project, scan(project.meta("source") or project.source_root, source_options(project)).records)
+
+
+def source_options(project: Project) -> SourceOptions:
+    """The options the source was read with; unknown or damaged entries are left out."""
+    saved = project.meta("source_options", {})
+    known = SourceOptions.__dataclass_fields__
+    return SourceOptions(**{k: v for k, v in (saved if isinstance(saved, dict) else {}).items() if k in known})
 
 
 def relink(project: Project, new_source: str | Path) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 from desktop_app.core.embedding.batch import finish_encode, start_prepare
 from desktop_app.core.embedding.registry import get_encoder
 from desktop_app.core.index.hnsw import EXACT_BELOW, ExactIndex, KnnIndex
-from desktop_app.errors import ShoalError
+from desktop_app.errors import ItemError, ShoalError
 from desktop_app.store import sidecar
 from desktop_app.store.project import Project
 
@@ -28,10 +28,19 @@ def check_encoder(project: Project):
     return enc
 
 
-def _payload(project: Project, root: Path, row: dict):
-    if project.meta("kind") == "image":
-        return str(root / row["path"])
-    return row["text"]
+def _prepare(project: Project, enc, rows: list[dict]):
+    """Start decoding a batch: (rows being decoded, the decoding, {idx: reason} for rows refused
+    before any decoding, e.g. a path outside the source folder)."""
+    if project.meta("kind") != "image":
+        return rows, start_prepare(enc, [r["text"] for r in rows]), {}
+    ok, paths, refused = [], [], {}
+    for r in rows:
+        try:
+            paths.append(str(project.item_file(r["path"])))
+            ok.append(r)
+        except ItemError as e:
+            refused[r["idx"]] = str(e)
+    return ok, start_prepare(enc, paths), refused
 
 
 def embed_pending(project: Project, progress: Progress | None = None, cancel: Cancel | None = None,
@@ -42,22 +51,22 @@ def embed_pending(project: Project, progress: Progress | None = None, cancel: Ca
         from desktop_app.ops.create import check_source
 
         check_source(project)
-    root = project.source_root
     total = project.n_pending_embedding()
     done = failed = 0
     t0 = time.perf_counter()
     batches = _pending_batches(project, batch_size)
     rows = next(batches, None)
-    pending = start_prepare(enc, [_payload(project, root, r) for r in rows]) if rows else None
+    pending = _prepare(project, enc, rows) if rows else None
     while rows and not (cancel and cancel()):
         # decode the next batch (thread pool) while this one is encoded
         nxt = next(batches, None)
-        upcoming = start_prepare(enc, [_payload(project, root, r) for r in nxt]) if nxt else None
-        vectors, good, bad = finish_encode(enc, pending)
-        project.store_embeddings([rows[i]["idx"] for i in good], vectors,
-                                 {rows[i]["idx"]: reason for i, reason in bad.items()})
+        upcoming = _prepare(project, enc, nxt) if nxt else None
+        ok, prepared, refused = pending
+        vectors, good, bad = finish_encode(enc, prepared)
+        project.store_embeddings([ok[i]["idx"] for i in good], vectors,
+                                 {**refused, **{ok[i]["idx"]: reason for i, reason in bad.items()}})
         done += len(rows)
-        failed += len(bad)
+        failed += len(bad) + len(refused)
         if progress:
             progress(done, total)
         rows, pending = nxt, upcoming

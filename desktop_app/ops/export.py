@@ -10,9 +10,9 @@ import numpy as np
 
 from desktop_app.core.export.base import ExportData
 from desktop_app.core.export.registry import EXPORTERS
-from desktop_app.core.learning.heads import LinearHead
 from desktop_app.errors import ShoalError
 from desktop_app.ops import export_folder
+from desktop_app.ops.derived import load_head
 from desktop_app.store.project import Project
 
 
@@ -33,9 +33,8 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
         emb_all = project.load_embeddings()
         emb = np.asarray(emb_all[[r["idx"] for r in rows]]) if with_embeddings else None
     if with_predictions:
-        head_arrays = project.get_arrays("head")
-        head = LinearHead.from_arrays(head_arrays) if head_arrays else None
-        if head is not None and head.is_fitted:
+        head = load_head(project)
+        if head.is_fitted:
             lab_idx, _, _ = project.current_labels()
             mask = project.embedded_mask()
             mask[lab_idx] = False
@@ -51,10 +50,13 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
         if r.get("labeled_at"):
             r["labeled_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r["labeled_at"]))
         r.pop("uid", None)  # internal key; "id" is the source's own id (or the content id without one)
-    head_arrays = {k: v for k, v in project.get_arrays("head").items() if k in ("classes", "coef", "intercept")}
+    saved = load_head(project)
+    head_arrays = ({k: v for k, v in saved.to_arrays().items() if k in ("classes", "coef", "intercept")}
+                   if len(saved.classes_) else {})
     extra = {"class_names": [names.get(int(c)) for c in head_arrays.get("classes", [])],
              "encoder": project.meta("encoder"), "encoder_identity": project.meta("encoder_identity"), "notes": notes}
-    return ExportData(kind=project.meta("kind"), source_root=project.source_root, rows=rows, labels=labels,
+    kind = project.meta("kind")
+    return ExportData(kind=kind, source_root=project.source_root if kind == "image" else None, rows=rows, labels=labels,
                       embeddings=emb, head=head_arrays, extra=extra)
 
 

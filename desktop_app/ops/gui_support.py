@@ -3,7 +3,6 @@ one labeling round prepared ahead (refit + select + annotate), the demo project,
 from __future__ import annotations
 
 import csv
-import io
 import json
 import shutil
 import sqlite3
@@ -12,11 +11,18 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.selection.base import UNLABELED
-from desktop_app.core.sources.base import SourceOptions, decode_text
+from desktop_app.core.sources.base import SourceOptions, decode_lines
+from desktop_app.core.sources.item_files import open_regular
 from desktop_app.core.sources.registry import scan
-from desktop_app.errors import ShoalError
+from desktop_app.errors import ItemError, ShoalError
 from desktop_app.ops.create import new_project
-from desktop_app.ops.loop import build_state, describe, finish_round, search_label_id, select_entries
+from desktop_app.ops.loop import (
+    build_state,
+    describe,
+    finish_round,
+    search_label_id,
+    select_entries,
+)
 from desktop_app.store.project import Project
 
 N_NEIGHBOURS = 4
@@ -27,24 +33,21 @@ def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> di
     """The first rows of a source: {"kind", "columns", "rows"} (tables: raw columns; others: records)."""
     path = Path(source).expanduser()
     if path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".tab"):
-        with open(path, "rb") as f:
-            head = decode_text(f.read(256 * 1024))
         delim = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-        rows = list(csv.reader(io.StringIO(head, newline=""), delimiter=delim))
+        rows = list(csv.reader(_head_lines(path, options), delimiter=delim))
         if not rows:
             raise ShoalError(f"{path.name} is empty (no header row)")
         return {"kind": "text", "columns": [h.strip() for h in rows[0]], "rows": rows[1:n + 1]}
     if path.is_file() and path.suffix.lower() == ".jsonl":
         out, cols = [], []
-        with open(path, "rb") as f:
-            for line in decode_text(f.read(256 * 1024)).splitlines()[:n]:
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(obj, dict):
-                    cols += [k for k in obj if k not in cols]
-                    out.append(obj)
+        for line in _head_lines(path, options)[:n]:
+            try:
+                obj = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
+                continue
+            if isinstance(obj, dict):
+                cols += [k for k in obj if k not in cols]
+                out.append(obj)
         return {"kind": "text", "columns": cols, "rows": [[str(o.get(c, "")) for c in cols] for o in out]}
     found = scan(path, options)
     rows = []
@@ -53,6 +56,17 @@ def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> di
         if len(rows) >= n:
             break
     return {"kind": found.kind, "columns": ["id", "path", "text", "label", "problem"], "rows": rows}
+
+
+def _head_lines(path: Path, options: SourceOptions) -> list[str]:
+    """The first 256 KB of a table, decoded line by line like the import does; only a regular
+    file is opened (a FIFO would block the dialog)."""
+    try:
+        with open_regular(path) as f:
+            lines, _ = decode_lines(f.read(256 * 1024), options.encoding)
+    except ItemError as e:
+        raise ShoalError(f"cannot read {path.name}: {e}") from None
+    return lines
 
 
 # ---- batches -------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
 from desktop_app.ops.answers import label_items, resolve_item  # noqa: F401 - their home before ops.answers
+from desktop_app.ops.derived import load_head, load_snapshot
 from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store import sidecar
 from desktop_app.store.project import Project
@@ -38,8 +39,7 @@ def open_session(project: Project, progress=None, cancel=None) -> Session:
     check_encoder(project)
     emb = RowFile.from_memmap(project.load_embeddings())  # gathers by pread: not counted in RSS
     index = load_index(project, emb, progress=progress, cancel=cancel, lazy=True)
-    head_arrays = project.get_arrays("head")
-    head = LinearHead.from_arrays(head_arrays) if head_arrays else LinearHead()
+    head = load_head(project)  # a damaged saved head is dropped here and refitted below
     session = Session(emb, build_state(project), index=index, head=head, k=int(project.meta("k", 100)),
                       uncertainty=project.meta("uncertainty", "margin"), positive=search_label_id(project),
                       seed=project_seed(project), audit_share=audit_share(project))
@@ -286,7 +286,7 @@ def finish_round(project: Project, session: Session, strategy: str) -> dict:
         cv = stopping.cv_accuracy(lambda: LinearHead(C=session.head.C), X, session.state[lab])
         if cv:
             stats.update(cv_accuracy=cv["accuracy"], cv_low=cv["low"], cv_high=cv["high"])
-        snap = project.get_arrays("snapshot")
+        snap = load_snapshot(project)
         sample = snap.get("idx")
         if sample is None:
             unl = np.flatnonzero(session.state == UNLABELED)

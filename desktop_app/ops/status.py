@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from desktop_app.core import stopping
+from desktop_app.ops.derived import load_head, problems
 from desktop_app.store.project import Project
 
 
@@ -14,7 +15,7 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
     _, _, skipped_by_user = project.current_labels()
     rounds = project.rounds()
     last = rounds[-1] if rounds else {}
-    head = project.get_arrays("head")
+    head = load_head(project)
     out = {
         "project": str(project.path), "kind": project.meta("kind"), "source": project.meta("source"),
         "encoder": project.meta("encoder"), "encoder_identity": project.meta("encoder_identity"),
@@ -25,7 +26,7 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
         "label_set": [l["name"] for l in project.label_set()],
         "rounds": len(rounds),
         "pool_size": last.get("pool_size", 0),
-        "model": {"trained": "coef" in head, "classes": len(head.get("classes", [])),
+        "model": {"trained": head.is_fitted, "classes": len(head.classes_),
                   "fit_ms": last.get("fit_ms")},
         "settings": {k: project.meta(k) for k in ("strategy", "batch_size", "k", "uncertainty")},
         "estimate": last.get("estimate"),
@@ -34,5 +35,6 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
                     "picked_cv_note": PICKED_CV_NOTE,
                     "changed_fraction": last.get("changed_fraction"), "positives": last.get("positives"),
                     "recommendation": stopping.recommendation(rounds)},
+        "problems": problems(project),
     }
     return out

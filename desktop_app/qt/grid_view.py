@@ -18,12 +18,14 @@ class BatchGridModel(QAbstractListModel):
         self.pc, self.lc, self.images = pc, lc, images
         self._rows: list[dict] = []
         self._answers: dict[int, str | None] = {}
+        self._paths: dict[int, str | None] = {}  # idx -> checked file path, per batch (painting asks often)
         images.loaded.connect(self._loaded)
 
     def reload(self) -> None:
         self.beginResetModel()
         self._rows = list(self.pc.batch) if self.pc.project else []
         self._answers = {r["idx"]: self.lc.answer_of(r["idx"]) for r in self._rows}
+        self._paths = {}
         self.endResetModel()
 
     def refresh_answers(self) -> None:
@@ -38,7 +40,9 @@ class BatchGridModel(QAbstractListModel):
         return self._rows[row]["idx"]
 
     def _path(self, r: dict) -> str | None:
-        return str(self.pc.project.source_root / r["path"]) if r.get("path") else None
+        if r["idx"] not in self._paths:
+            self._paths[r["idx"]] = self.pc.project.item_path(r["path"]) if r.get("path") else None
+        return self._paths[r["idx"]]
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -148,19 +148,19 @@ class LabelingView(QWidget):
 
     def _show_item(self, cur: dict) -> None:
         if self.pc.project.meta("kind") == "image":
-            path = str(self.pc.project.source_root / cur["path"])
-            self.view.show_image(self.images.get(path, 1024))
+            self.view.show_image(self.images.get(self.pc.project.item_path(cur["path"]), 1024))
         else:
             self.view.show_text(cur.get("text") or "")
 
     def _prefetch_batch(self) -> None:
         if self.pc.project.meta("kind") == "image":
-            root = self.pc.project.source_root
-            self.images.prefetch([str(root / b["path"]) for b in self.pc.batch[self.pc.pos:self.pc.pos + 5]], 1024)
+            project = self.pc.project
+            self.images.prefetch([project.item_path(b["path"]) for b in self.pc.batch[self.pc.pos:self.pc.pos + 5]],
+                                 1024)
 
     def _image_loaded(self, path: str, size: int) -> None:
         cur = self.pc.current() if self.pc.project else None
-        if cur and cur.get("path") and size == 1024 and path == str(self.pc.project.source_root / cur["path"]):
+        if cur and cur.get("path") and size == 1024 and path == self.pc.project.item_path(cur["path"]):
             self._show_item(cur)
         elif size == THUMB and cur:
             self._clear_strip()
@@ -185,7 +185,7 @@ class LabelingView(QWidget):
             box.setContentsMargins(4, 0, 4, 0)
             if image:
                 thumb = QLabel()
-                img = self.images.get(str(self.pc.project.source_root / n["path"]), THUMB)
+                img = self.images.get(self.pc.project.item_path(n["path"]), THUMB)
                 if img is not None and not img.isNull():
                     thumb.setPixmap(QPixmap.fromImage(img).scaled(THUMB, THUMB, Qt.KeepAspectRatio,
                                                                   Qt.SmoothTransformation))

@@ -5,9 +5,11 @@ from typing import Iterable
 
 import numpy as np
 
+from desktop_app.core.sources import item_files
 from desktop_app.core.sources.base import ItemRecord
-from desktop_app.errors import ShoalError
+from desktop_app.errors import ItemError, ShoalError
 from desktop_app.store import sidecar
+from desktop_app.store.checks import text
 
 # The id users see (next, status, export, GUI, `label` arguments) is "id" in every row read here:
 # coalesce(source_id, uid), the source's own id verbatim, and the internal uid (content hash, path)
@@ -42,12 +44,28 @@ class ItemsMixin:
             q = ("SELECT idx, uid, coalesce(source_id, uid), path, text, source_label, skip_reason, embedded "
                  f"FROM items WHERE idx IN ({','.join('?' * len(part))})")
             for r in self.conn.execute(q, part):
-                rows[r[0]] = dict(zip(("idx", "uid", "id", "path", "text", "source_label", "skip_reason", "embedded"), r))
+                rows[r[0]] = dict(zip(("idx", "uid", "id", "path", "text", "source_label", "skip_reason", "embedded"),
+                                      (r[0], *map(text, r[1:7]), r[7])))
         return [rows[i] for i in idxs if i in rows]
 
     def item(self, idx: int) -> dict | None:
         found = self.items([idx])
         return found[0] if found else None
+
+    def item_file(self, rel: str | None):
+        """The real path of an item's file, inside the real source folder, or ItemError saying why
+        it may not be read (every reader of item files comes through here: embed, export, GUI)."""
+        from desktop_app.core.sources.image_io import IMAGE_EXTENSIONS
+
+        kind = self.meta("kind")
+        return item_files.item_file(self.source_root, rel, IMAGE_EXTENSIONS if kind == "image" else None)
+
+    def item_path(self, rel: str | None) -> str | None:
+        """item_file as a string, or None when the file may not be read (for previews)."""
+        try:
+            return str(self.item_file(rel))
+        except (ItemError, ShoalError):
+            return None
 
     def idx_of(self, item_id: str) -> int | None:
         """The item a user means by `item_id`: the source's own id first (a usable item before a skipped

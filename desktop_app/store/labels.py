@@ -7,6 +7,7 @@ import unicodedata
 import numpy as np
 
 from desktop_app.errors import ShoalError
+from desktop_app.store.checks import VALID_LABEL, VALID_SKIP, text
 
 MAX_LABEL_LEN = 200
 
@@ -47,12 +48,12 @@ def clean_label_name(name: str) -> str:
 class LabelsMixin:
     # ---- label set ---------------------------------------------------------------------
     def label_set(self) -> list[dict]:
-        return [dict(zip(("id", "name", "position", "mode"), r)) for r in self.conn.execute(
-            "SELECT id, name, position, mode FROM label_set ORDER BY position")]
+        return [{"id": i, "name": text(name), "position": pos, "mode": text(mode)} for i, name, pos, mode in
+                self.conn.execute("SELECT id, name, position, mode FROM label_set ORDER BY position")]
 
     def label_id(self, name: str, create: bool = False) -> int:
         name = clean_label_name(name)
-        row = self.conn.execute("SELECT id FROM label_set WHERE name=?", (name,)).fetchone()
+        row = self.conn.execute("SELECT id FROM label_set WHERE CAST(name AS TEXT)=?", (name,)).fetchone()
         if row:
             return int(row[0])
         if not create:
@@ -63,7 +64,7 @@ class LabelsMixin:
     def add_label(self, name: str) -> int:
         name = clean_label_name(name)
         with self.tx():
-            if self.conn.execute("SELECT 1 FROM label_set WHERE name=?", (name,)).fetchone():
+            if self.conn.execute("SELECT 1 FROM label_set WHERE CAST(name AS TEXT)=?", (name,)).fetchone():
                 raise ShoalError(f"label {name!r} already exists")
             pos = self.conn.execute("SELECT coalesce(max(position), 0) + 1 FROM label_set").fetchone()[0]
             return int(self.conn.execute("INSERT INTO label_set(name, position) VALUES (?, ?)", (name, pos)).lastrowid)
@@ -145,9 +146,11 @@ class LabelsMixin:
         return (row[0], row[1]) if row else None
 
     def current_labels(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(labeled idx, their label ids, skipped idx)."""
-        lab = self.conn.execute("SELECT idx, label_id FROM labels WHERE state='labeled' ORDER BY idx").fetchall()
-        skipped = [r[0] for r in self.conn.execute("SELECT idx FROM labels WHERE state='skipped'")]
+        """(labeled idx, their label ids, skipped idx). Label rows that cannot be used (see
+        store/checks.py) are left out: they stay in the file, and damaged_labels() counts them."""
+        lab = self.conn.execute(f"SELECT l.idx, l.label_id FROM labels l WHERE l.state='labeled' AND {VALID_LABEL} "
+                                "ORDER BY l.idx").fetchall()
+        skipped = [r[0] for r in self.conn.execute(f"SELECT l.idx FROM labels l WHERE l.state='skipped' AND {VALID_SKIP}")]
         idx = np.array([r[0] for r in lab], np.int64)
         ids = np.array([r[1] for r in lab], np.int64)
         return idx, ids, np.array(skipped, np.int64)
@@ -156,17 +159,25 @@ class LabelsMixin:
         q = ("SELECT i.idx, coalesce(i.source_id, i.uid), i.path, i.text, s.name, l.at FROM labels l "
              "JOIN items i ON i.idx=l.idx JOIN label_set s ON s.id=l.label_id WHERE l.state='labeled' "
              "ORDER BY l.at, i.idx")
-        return [dict(zip(("idx", "id", "path", "text", "label", "labeled_at"), r)) for r in self.conn.execute(q)]
+        return [{"idx": i, "id": text(u), "path": text(p), "text": text(t), "label": text(name), "labeled_at": at}
+                for i, u, p, t, name, at in self.conn.execute(q)]
 
     def label_counts(self) -> dict[str, int]:
         counts = {l["name"]: 0 for l in self.label_set()}
         for name, n in self.conn.execute("SELECT s.name, count(*) FROM labels l JOIN label_set s ON s.id=l.label_id "
                                          "WHERE l.state='labeled' GROUP BY s.name"):
-            counts[name] = n
+            counts[text(name)] = n
         return counts
 
     def n_labeled(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM labels WHERE state='labeled'").fetchone()[0])
+        return int(self.conn.execute(f"SELECT count(*) FROM labels l WHERE l.state='labeled' AND {VALID_LABEL}").fetchone()[0])
+
+    def damaged_labels(self) -> int:
+        """Label rows that cannot be used: a label id that is not a label of the set (or not even a
+        number), an item index out of range (-1 would otherwise label the last item), an unknown state."""
+        return int(self.conn.execute(
+            f"SELECT count(*) FROM labels l WHERE NOT ((l.state='labeled' AND {VALID_LABEL}) OR "
+            f"(l.state='skipped' AND {VALID_SKIP}))").fetchone()[0])
 
     def events(self, limit: int = 100) -> list[dict]:
         return [dict(zip(("id", "idx", "label_id", "state", "at", "origin"), r)) for r in self.conn.execute(

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.errors import ShoalError, sqlite_problem
-from desktop_app.store import arrays, schema
+from desktop_app.store import arrays, checks, schema
 from desktop_app.store.items import ItemsMixin
 from desktop_app.store.labels import LabelsMixin
 from desktop_app.store.lock import ProjectLock, check_links
@@ -87,6 +87,9 @@ class Project(ItemsMixin, LabelsMixin):
                     raise ShoalError(f"{path} is an SQLite file but not a Shoal project")
                 if version > schema.SCHEMA_VERSION:
                     raise ShoalError(_newer(path, version))
+                if version < 1:  # every Shoal file has a version >= 1: this one was tampered with
+                    raise ShoalError(f"{path} is damaged: its schema version is {version} (PRAGMA user_version); "
+                                     "restore it from a backup")
                 conn.execute("SELECT count(*) FROM meta").fetchone()
                 if not readonly:
                     _writer_pragmas(conn)
@@ -129,6 +132,7 @@ class Project(ItemsMixin, LabelsMixin):
                 conn = sqlite3.connect(uri + "?immutable=1", uri=True, check_same_thread=False)
         else:
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        conn.text_factory = checks.lenient_text  # text that is not UTF-8 must not fail whole queries
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=5000")
         return conn
@@ -155,11 +159,24 @@ class Project(ItemsMixin, LabelsMixin):
 
     # ---- meta (settings) -----------------------------------------------------------
     def meta(self, key: str, default: Any = None) -> Any:
+        """A stored setting. A damaged setting that has a default reads as the default; any other
+        damaged value is one clear ShoalError naming it."""
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+        if not row:
+            return default
+        try:
+            return checks.setting(key, row[0], default)
+        except checks.Damaged as e:
+            raise ShoalError(f"{self.path} is damaged: its setting {key!r} {e}") from None
 
     def all_meta(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM meta")}
+        out = {}
+        for k, v in self.conn.execute("SELECT key, value FROM meta"):
+            try:
+                out[checks.text(k)] = checks.setting(checks.text(k), v, None)
+            except checks.Damaged:
+                continue
+        return out
 
     def set_meta(self, values: dict[str, Any]) -> None:
         with self.tx():
@@ -172,7 +189,17 @@ class Project(ItemsMixin, LabelsMixin):
 
     @property
     def source_root(self) -> Path:
-        return Path(self.meta("source_root"))
+        """The folder item paths are relative to. When the setting is missing or damaged it is
+        derived from the source again (its folder, or the folder of its file)."""
+        root = self.meta("source_root")
+        if isinstance(root, str) and root:
+            return Path(root)
+        source = self.meta("source")
+        if isinstance(source, str) and source:
+            folder = self.meta("kind") == "image" or str(self.meta("reader", "")).endswith("-folder")
+            return Path(source) if folder else Path(source).parent
+        raise ShoalError(f"{self.path} records no source folder (its 'source_root' setting is missing or damaged); "
+                         f"point it at its source with: shoal relink {self.path} SOURCE")
 
     @property
     def cache_dir(self) -> Path:
@@ -194,7 +221,16 @@ class Project(ItemsMixin, LabelsMixin):
 
     def get_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         rows = self.conn.execute("SELECT name, dtype, shape, data FROM arrays WHERE name LIKE ?", (prefix + ".%",))
-        return {name[len(prefix) + 1:]: arrays.decode(d, s, b) for name, d, s, b in rows}
+        return {checks.text(name)[len(prefix) + 1:]: arrays.decode(d, s, b) for name, d, s, b in rows}
+
+    def derived_arrays(self, prefix: str) -> dict[str, np.ndarray] | None:
+        """Arrays Shoal can rebuild (the head, the prediction snapshot): {} when there are none,
+        None when a row is damaged (never decoded past the checks in store/arrays.py); the caller
+        then rebuilds them, and the next put_arrays replaces the damaged rows."""
+        try:
+            return self.get_arrays(prefix)
+        except ShoalError:
+            return None
 
     # ---- rounds and queue --------------------------------------------------------------
     def add_round(self, n_labeled: int, stats: dict[str, Any]) -> int:
@@ -205,7 +241,7 @@ class Project(ItemsMixin, LabelsMixin):
             return int(self.conn.execute("SELECT round FROM rounds WHERE rowid=?", (cur.lastrowid,)).fetchone()[0])
 
     def rounds(self) -> list[dict[str, Any]]:
-        return [{"round": r, "at": at, "n_labeled": n, **json.loads(s)}
+        return [{"round": r, "at": at, "n_labeled": n if type(n) is int else 0, **checks.round_stats(s)}
                 for r, at, n, s in self.conn.execute("SELECT round, at, n_labeled, stats FROM rounds ORDER BY round")]
 
     def save_queue(self, picks: list[dict[str, Any]], round_: int) -> None:
@@ -227,9 +263,12 @@ class Project(ItemsMixin, LabelsMixin):
                  and self.current_label(int(p["idx"])) is None])
 
     def load_queue(self) -> list[dict[str, Any]]:
-        keys = ("idx", "score", "reason", "neighbour_of", "round", "audit", "kind")
-        return [dict(zip(keys, r)) for r in self.conn.execute(
-            "SELECT idx, score, reason, neighbour_of, round, audit, kind FROM queue ORDER BY position")]
+        """The saved batch; entries that cannot be served (an item out of range, a score that is not
+        a number...) are dropped: the queue is derived, a new batch replaces it."""
+        n = self.conn.execute("SELECT coalesce(max(idx), -1) + 1 FROM items").fetchone()[0]  # dense idx: n_items
+        rows = self.conn.execute("SELECT idx, score, reason, neighbour_of, round, audit, kind FROM queue "
+                                 "ORDER BY position")
+        return [e for e in (checks.queue_entry(r, n) for r in rows) if e is not None]
 
     def asked_probabilities(self, idxs: list[int]) -> dict[int, tuple[list[int], np.ndarray]]:
         """{idx: (class ids, probabilities)} recorded when these items were served."""

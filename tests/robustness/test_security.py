@@ -34,6 +34,8 @@ class _Payload:
 
 @pytest.mark.parametrize("dtype,shape", [("object", "[1]"), ("O", "[1]"), ("float32", "[2]"), ("|O", "[]")])
 def test_pickled_blob_in_a_project_is_rejected_never_unpickled(text_project, tmp_path, dtype, shape):
+    """A pickle planted in the (derived) head/snapshot rows is never decoded: the rows are dropped
+    as damaged, status says so, and the next round rebuilds them with plain arrays."""
     project = text_project(n=40, embed=-1)
     marker = tmp_path / "PWNED"
     blob = pickle.dumps(_Payload(str(marker)))
@@ -45,9 +47,13 @@ def test_pickled_blob_in_a_project_is_rejected_never_unpickled(text_project, tmp
     con.close()
     for cmd in (("status", "--json"), ("next",), ("export", str(tmp_path / "out"), "--with-predictions")):
         rc, out, err = cli(cmd[0], project, *cmd[1:])
-        assert rc == 2, (cmd, out, err)
-        line = one_clear_line(err)
-        assert "refusing to load it" in line, line
+        assert rc in (0, 2) and "Traceback" not in err, (cmd, out, err)
+        if rc == 2:
+            assert "nothing to export" in one_clear_line(err)
+        if cmd[0] == "status":
+            st = json.loads(out)
+            assert st["model"]["trained"] is False
+            assert any("model (head) is damaged" in p for p in st["problems"]), st["problems"]
     assert not marker.exists()
 
 
@@ -132,7 +138,7 @@ def _sql_is_static(node: ast.AST, tree: ast.AST | None = None) -> bool:
     return False
 
 
-SQL_CONSTANTS = {"APPLICATION_ID", "SCHEMA_VERSION", "v", "k", "version"}
+SQL_CONSTANTS = {"APPLICATION_ID", "SCHEMA_VERSION", "v", "k", "version", "VALID_LABEL", "VALID_SKIP"}
 
 
 def test_sql_is_built_only_with_parameters():

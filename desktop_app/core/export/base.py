@@ -16,7 +16,7 @@ WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
 @dataclass
 class ExportData:
     kind: str                              # "image" | "text"
-    source_root: Path
+    source_root: Path | None             # image projects: where the files are
     rows: list[dict]                       # id, path, text, label, labeled_at (+ prediction, confidence)
     labels: list[str]                      # the label set, in digit order
     embeddings: np.ndarray | None = None   # rows aligned with `rows`, for formats that carry them

@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path, PurePosixPath
 
 from desktop_app.core.export.base import ExportData, folder_names, safe_name
-from desktop_app.errors import ShoalError
+from desktop_app.core.sources.image_io import IMAGE_EXTENSIONS
+from desktop_app.core.sources.item_files import item_file, open_regular
+from desktop_app.errors import ItemError, ShoalError
 
 
 def write_imagefolder(data: ExportData, out: Path, progress=None) -> list[Path]:
@@ -16,11 +18,13 @@ def write_imagefolder(data: ExportData, out: Path, progress=None) -> list[Path]:
     folders = folder_names(data.labels)
     written, missing = [], []
     for i, row in enumerate(r for r in data.rows if r.get("label") is not None):
-        rel = PurePosixPath(str(row["path"] or ""))
-        if not row["path"] or rel.is_absolute() or ".." in rel.parts:  # only files under the source root
-            missing.append({"id": row["id"], "path": row["path"], "reason": "path outside the source folder"})
+        try:  # only regular files that really are inside the source folder (symlinks resolved)
+            src = item_file(data.source_root, row["path"], IMAGE_EXTENSIONS)
+            open_regular(src).close()
+        except ItemError as e:
+            missing.append({"id": row["id"], "path": row["path"], "reason": str(e)})
             continue
-        src = data.source_root / rel
+        rel = PurePosixPath(row["path"])
         folder = out / folders[row["label"]]
         folder.mkdir(exist_ok=True)
         name = safe_name(rel.name, max_len=120)

@@ -8,6 +8,16 @@ from pathlib import Path
 from desktop_app.core.export.base import ExportData
 
 COLUMNS = ["id", "path", "text", "label", "labeled_at", "prediction", "confidence"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula (OWASP CSV injection)
+
+
+def neutral_cell(value) -> str:
+    """A csv cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _columns(data: ExportData) -> list[str]:
@@ -24,7 +34,7 @@ def write_csv(data: ExportData, out: Path, progress=None) -> list[Path]:
         w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
         w.writeheader()
         for i, row in enumerate(data.rows):
-            w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
+            w.writerow({k: neutral_cell(row.get(k)) for k in cols})
             if progress and i % 1000 == 0:
                 progress(i, len(data.rows))
     return [path]

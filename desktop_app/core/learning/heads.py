@@ -85,13 +85,31 @@ class LinearHead:
         return out
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "LinearHead":
-        c, it, bal = arrays["params"].tolist()
+    def from_arrays(cls, arrays: dict[str, np.ndarray], dim: int | None = None) -> "LinearHead":
+        """The head saved by to_arrays. Raises ValueError when the arrays cannot be a head (NaN or
+        infinite weights, shapes that do not fit each other or `dim`, repeated classes...)."""
+        try:
+            params = np.asarray(arrays["params"], np.float64)
+            classes = np.asarray(arrays["classes"])
+        except (KeyError, TypeError, ValueError):
+            raise ValueError("head: params or classes missing") from None
+        if params.shape != (3,) or not np.isfinite(params).all() or params[0] <= 0 or params[1] < 1:
+            raise ValueError("head: bad params")
+        if classes.ndim != 1 or classes.dtype.kind not in "iu" or len(np.unique(classes)) != len(classes):
+            raise ValueError("head: bad classes")
+        c, it, bal = params.tolist()
         head = cls(C=float(c), max_iter=int(it), balanced=bool(bal))
-        head.classes_ = np.asarray(arrays["classes"], np.int64)
-        if "coef" in arrays:
-            head.coef_ = np.asarray(arrays["coef"], np.float32)
-            head.intercept_ = np.asarray(arrays["intercept"], np.float32)
+        head.classes_ = classes.astype(np.int64)
+        if "coef" in arrays or "intercept" in arrays:
+            coef = np.asarray(arrays.get("coef"), np.float32)
+            intercept = np.asarray(arrays.get("intercept"), np.float32)
+            rows = 1 if len(classes) == 2 else len(classes)
+            if (len(classes) < 2 or coef.ndim != 2 or coef.shape[0] != rows or intercept.shape != (rows,)
+                    or (dim is not None and coef.shape[1] != dim)):
+                raise ValueError("head: weights of the wrong shape")
+            if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
+                raise ValueError("head: weights are not finite numbers")
+            head.coef_, head.intercept_ = coef, intercept
         return head
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Iterator
 
 from desktop_app.core.sources.base import ItemRecord, SourceOptions, content_id, decode_text
+from desktop_app.core.sources.item_files import hash_stream, item_file, max_bytes, open_regular, read_all
 from desktop_app.errors import ItemError
 
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 TEXT_EXTENSIONS = frozenset({".txt", ".md"})
-MAX_TEXT_FILE = 8 * 1024 * 1024
 
 
 def walk_files(root: Path, extensions: frozenset[str]) -> Iterator[Path]:
@@ -38,17 +38,26 @@ def _folder_label(rel: Path, options: SourceOptions) -> str | None:
     return rel.parts[0] if options.labels_from_folders and len(rel.parts) > 1 else None
 
 
-def _read(path: Path, limit: int | None = None) -> tuple[bytes | None, str | None]:
+def _read(path: Path, root: Path, kind: str, options: SourceOptions,
+          keep: bool) -> tuple[str | None, bytes | None, str | None]:
+    """(content id, the bytes when `keep`, problem): the file is read only if it is a contained,
+    regular file under the size limit; its hash is streamed, so a huge file never sits in memory."""
+    limit = max_bytes(kind, options.max_file_mb)
     try:
-        with open(path, "rb") as f:
-            data = f.read() if limit is None else f.read(limit + 1)
+        with open_regular(item_file(root, _relative(path, root)), limit) as f:
+            if keep:
+                data = read_all(f, limit)
+                uid, n = content_id(data), len(data)
+            else:
+                data = None
+                uid, n = hash_stream(f, limit)
+    except ItemError as e:
+        return None, None, str(e)
     except OSError as e:
-        return None, f"cannot read file: {e.strerror or e}"
-    if not data:
-        return None, "empty file (0 bytes)"
-    if limit is not None and len(data) > limit:
-        data = data[:limit]
-    return data, None
+        return None, None, f"cannot read file: {e.strerror or e}"
+    if n == 0:
+        return None, None, "empty file (0 bytes)"
+    return uid, data, None
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -73,8 +82,8 @@ def image_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
             yield bad
             continue
         rel = _relative(path, root)
-        data, problem = _read(path)
-        uid = content_id(data) if data else "path:" + rel
+        uid, _, problem = _read(path, root, "image", options, keep=False)
+        uid = uid or "path:" + rel
         yield ItemRecord(uid=uid, path=rel, label=_folder_label(Path(rel), options), skip_reason=problem)
 
 
@@ -84,12 +93,12 @@ def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord
             yield bad
             continue
         rel = _relative(path, root)
-        data, problem = _read(path, MAX_TEXT_FILE)
+        uid, data, problem = _read(path, root, "text", options, keep=True)
         try:
-            text = decode_text(data) if data else None
+            text = decode_text(data, options.encoding) if data else None
         except ItemError as e:
             text, problem = None, str(e)
         if text is not None and not text.strip():
             text, problem = None, "empty text"
-        uid = content_id(data) if data else "path:" + rel
+        uid = uid or "path:" + rel
         yield ItemRecord(uid=uid, path=rel, text=text, label=_folder_label(Path(rel), options), skip_reason=problem)

@@ -7,8 +7,6 @@ Thread-safe: no global Pillow or ``warnings`` state is changed (truncated files 
 from __future__ import annotations
 
 import os
-import stat
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -18,7 +16,7 @@ from desktop_app.errors import ItemError
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
 _ORIENTATION_TAG = 0x0112
-_TRANSPOSE = {  # EXIF orientation -> transform that displays the image upright (as ImageOps.exif_transpose)
+TRANSPOSE = {  # EXIF orientation -> transform that displays the image upright (as ImageOps.exif_transpose)
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
     4: Image.Transpose.FLIP_TOP_BOTTOM,
@@ -35,21 +33,20 @@ def load_rgb(path: str | os.PathLike, size: int = 224) -> np.ndarray:
     """Decode the first frame of an image file, upright, as uint8 RGB (size, size, 3).
 
     Shorter side resized to ``size``, then centre-cropped. Raises ItemError on any bad file."""
-    p = Path(path)
+    from desktop_app.core.sources.item_files import open_regular
+
+    f = open_regular(path)  # a FIFO or device is refused here, never blocked on (ItemError)
     try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise ItemError(FILE_NOT_FOUND) from None
-    except PermissionError:
-        raise ItemError("permission denied") from None
-    except OSError as e:
-        raise ItemError(f"cannot access file: {e.strerror or e}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise ItemError("not a regular file")
-    if st.st_size == 0:
-        raise ItemError("empty file (0 bytes)")
+        if os.fstat(f.fileno()).st_size == 0:
+            raise ItemError("empty file (0 bytes)")
+        return _decode(f, size)
+    finally:
+        f.close()
+
+
+def _decode(f, size: int) -> np.ndarray:
     try:
-        with Image.open(p) as img:
+        with Image.open(f) as img:
             _check_pixels(img)
             img.draft("RGB", (size, size))  # JPEG: decode at 1/2, 1/4 or 1/8 scale, still >= size
             return to_rgb_array(img, size)
@@ -76,14 +73,14 @@ def load_rgb(path: str | os.PathLike, size: int = 224) -> np.ndarray:
 
 def to_rgb_array(img: Image.Image, size: int = 224) -> np.ndarray:
     """An opened PIL image (first frame) -> upright uint8 RGB (size, size, 3)."""
-    orientation = _orientation(img)
-    rgb = _to_rgb(img)
+    turn = orientation(img)
+    rgb = to_rgb(img)
     w, h = rgb.size
     s = min(w, h)
     box = ((w - s) / 2, (h - s) / 2, (w + s) / 2, (h + s) / 2)  # centre square = resize-then-crop
     rgb = rgb.resize((size, size), Image.Resampling.BICUBIC, box=box, reducing_gap=3.0)
-    if orientation in _TRANSPOSE:  # a centred square commutes with these flips/rotations
-        rgb = rgb.transpose(_TRANSPOSE[orientation])
+    if turn in TRANSPOSE:  # a centred square commutes with these flips/rotations
+        rgb = rgb.transpose(TRANSPOSE[turn])
     out = np.asarray(rgb, dtype=np.uint8)
     if out.shape != (size, size, 3):
         raise ItemError(f"unexpected decoded shape {out.shape}")
@@ -101,14 +98,14 @@ def _check_pixels(img: Image.Image) -> None:
         raise ItemError(f"image has no pixels ({w}x{h})")
 
 
-def _orientation(img: Image.Image) -> int:
+def orientation(img: Image.Image) -> int:
     try:
         return int(img.getexif().get(_ORIENTATION_TAG, 1))
     except Exception:  # broken EXIF must not make a readable image unusable
         return 1
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def to_rgb(img: Image.Image) -> Image.Image:
     mode = img.mode
     if mode == "RGB":
         img.load()

@@ -22,6 +22,8 @@ def scan(source: str | Path, options: SourceOptions) -> Scan:
     if not path.exists():
         raise ShoalError(f"source not found: {path}")
     path = path.resolve()
+    if path.is_dir() and path == Path(path.anchor):
+        raise ShoalError("the file system root cannot be a source; pick the folder that holds your images or texts")
     if path.is_dir():
         kind = options.kind
         if kind is None:

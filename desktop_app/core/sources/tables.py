@@ -2,25 +2,36 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from pathlib import Path
 from typing import Iterator
 
-from desktop_app.core.sources.base import ItemRecord, SourceOptions, decode_text, text_id
+from desktop_app.core.sources.base import ItemRecord, SourceOptions, check_encoding, decode_lines, text_id
+from desktop_app.core.sources.item_files import open_regular
 from desktop_app.errors import ItemError, ShoalError
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
-def _read_text(path: Path) -> str:
+def _read_lines(path: Path, options: SourceOptions) -> tuple[list[str], dict[int, str]]:
+    """The file's lines, decoded one by one (see decode_lines), and the lines that could not be."""
+    check_encoding(options.encoding)
     try:
-        return decode_text(path.read_bytes())
-    except OSError as e:
-        raise ShoalError(f"cannot read {path}: {e.strerror or e}") from None
+        with open_regular(path) as f:
+            data = f.read()
     except ItemError as e:
         raise ShoalError(f"cannot read {path.name}: {e}") from None
+    except OSError as e:
+        raise ShoalError(f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return decode_lines(data, options.encoding)
+    except ItemError as e:
+        raise ShoalError(f"cannot read {path.name}: {e}") from None
+
+
+def _bad_line(line_no: int, reason: str) -> ItemRecord:
+    return ItemRecord(uid=f"badline:{line_no}", skip_reason=f"line {line_no}: {reason}")
 
 
 def _storable(s: str) -> str:
@@ -63,9 +74,9 @@ def _need_column(name: str | None, header: list[str], what: str, path: Path) -> 
 
 
 def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
-    text = _read_text(path)
+    lines, bad = _read_lines(path, options)
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     header = next(reader, None)
     if not header:
         raise ShoalError(f"{path.name} is empty (no header row)")
@@ -79,6 +90,8 @@ def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     li = header.index(options.label_column) if options.label_column else None
     ii = header.index(options.id_column) if options.id_column else None
     ids = _Ids()
+    for line_no, reason in bad.items():  # lines that are not text are skipped, each with its reason
+        yield _bad_line(line_no, reason)
     for row_no, row in enumerate(reader, start=2):
         if not row:
             continue
@@ -92,7 +105,11 @@ def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
 def jsonl_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     key = options.text_column or "text"
     ids = _Ids()
-    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
+    lines, bad = _read_lines(path, options)
+    for line_no, line in enumerate(lines, start=1):
+        if line_no in bad:
+            yield _bad_line(line_no, bad[line_no])
+            continue
         if not line.strip():
             continue
         try:
@@ -114,6 +131,9 @@ def jsonl_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
 
 def line_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     ids = _Ids()
-    for line_no, line in enumerate(_read_text(path).splitlines(), start=1):
-        if line.strip():
-            yield ids.record(line_no, line, None, None)
+    lines, bad = _read_lines(path, options)
+    for line_no, line in enumerate(lines, start=1):
+        if line_no in bad:
+            yield _bad_line(line_no, bad[line_no])
+        elif line.strip():
+            yield ids.record(line_no, line.rstrip("\r\n"), None, None)
