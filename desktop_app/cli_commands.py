@@ -51,20 +51,24 @@ def _progress_bar(desc: str, unit: str = "item"):
 # ---- commands -----------------------------------------------------------------------------
 def cmd_new(args):
     from desktop_app.ops.create import new_project
+    from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
     project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
     with project:
-        c = project.counts()
-        print(f"created {args.project}: {c['n_items']} {project.meta('kind')} items "
-              f"({c['n_skipped']} skipped), {project.n_labeled()} labeled; next: shoal embed {args.project}")
+        c, kind = project.counts(), project.meta("kind")
+        merged = sum(m["copies"] for m in project.merged())
+        extra = [merged_phrase(merged, kind)] if merged else []
+        extra += [f"{c['n_skipped']} unreadable (shoal status lists them)"] if c["n_skipped"] else []
+        print(f"created {args.project}: {c['n_items']} {kind} items" + (f" ({', '.join(extra)})" if extra else "")
+              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}")
 
 
 def cmd_scan(args):
     from desktop_app.ops.create import rescan
 
     with _open(args.project) as project:
-        print(f"added {rescan(project)} new items")
+        print(rescan(project, yes=args.yes).describe())
 
 
 def cmd_embed(args):
@@ -141,6 +145,15 @@ def cmd_status(args):
     print(sig["recommendation"])
     for s in st["skipped"][:10]:
         print(f"  skipped {s['path'] or s['uid']}: {s['reason']}")
+    if st["merged"]["copies"]:
+        from desktop_app.ops.scan import merged_phrase
+
+        print(f"{merged_phrase(st['merged']['copies'], st['kind'])} into {len(st['merged']['items'])} items "
+              "(status --json lists them)")
+    if st["review"]["count"]:
+        print(f"{st['review']['count']} labels to review (their file changed after labeling):")
+        for r in st["review"]["items"][:10]:
+            print(f"  {r['path'] or r['id']}: {r['reason']}")
 
 
 def cmd_export(args):
@@ -169,8 +182,8 @@ def cmd_relink(args):
     from desktop_app.ops.create import relink
 
     with _open(args.project) as project:
-        relink(project, args.new_source)
-    print(f"{args.project} now reads its items from {args.new_source}")
+        counted = relink(project, args.new_source, force=args.force)
+    print(f"{args.project} now reads its items from {args.new_source} ({counted})")
 
 
 def cmd_simulate(args):
@@ -217,6 +230,7 @@ def add_parsers(sub) -> None:
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
     p.add_argument("project")
+    p.add_argument("--yes", action="store_true", help="add them even if they outnumber the project's items")
     p = sub.add_parser("embed", help="embed items (resumable) and build the kNN index")
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, default=64)
@@ -249,6 +263,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("relink", help="point a project at its moved source folder")
     p.add_argument("project")
     p.add_argument("new_source")
+    p.add_argument("--force", action="store_true", help="relink even if few of the project's items are found there")
     p = sub.add_parser("simulate", help="replay labeling with known labels to compare strategies")
     p.add_argument("source")
     _source_args(p)

@@ -28,4 +28,10 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
                     "changed_fraction": last.get("changed_fraction"), "positives": last.get("positives"),
                     "recommendation": stopping.recommendation(rounds)},
     }
+    merged = project.merged()
+    out["merged"] = {"copies": sum(m["copies"] for m in merged),
+                     "items": [{"id": m["uid"], "copies": m["copies"], "paths": m["paths"]} for m in merged[:max_skipped]]}
+    review = project.review_items(max_skipped)
+    out["review"] = {"count": project.n_review(),
+                     "items": [{"id": r["uid"], "path": r["path"], "reason": r["reason"]} for r in review]}
     return out

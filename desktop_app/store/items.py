@@ -19,8 +19,9 @@ class ItemsMixin:
             nxt = self.conn.execute("SELECT coalesce(max(idx), -1) + 1 FROM items").fetchone()[0]
             for r in records:
                 cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO items(idx, uid, path, text, source_label, skip_reason) VALUES (?,?,?,?,?,?)",
-                    (nxt, r.uid, r.path, r.text, r.label, r.skip_reason))
+                    "INSERT OR IGNORE INTO items(idx, uid, path, text, source_label, skip_reason, file_size, "
+                    "file_mtime_ns) VALUES (?,?,?,?,?,?,?,?)",
+                    (nxt, r.uid, r.path, r.text, r.label, r.skip_reason, r.size, r.mtime_ns))
                 if cur.rowcount:
                     nxt += 1
                     added += 1
@@ -62,6 +63,77 @@ class ItemsMixin:
         n, emb, bad = self.conn.execute(
             "SELECT count(*), coalesce(sum(embedded), 0), coalesce(sum(skip_reason IS NOT NULL), 0) FROM items").fetchone()
         return {"n_items": n, "n_embedded": emb, "n_skipped": bad}
+
+    # ---- what a scan finds again: known items, moved and changed files, merged copies ------
+    def find_uids(self, uids: list[str]) -> dict[str, tuple[int, str | None]]:
+        """uid -> (idx, path) of the items among `uids` the project holds."""
+        out = {}
+        for s in range(0, len(uids), 500):
+            part = uids[s:s + 500]
+            q = f"SELECT uid, idx, path FROM items WHERE uid IN ({','.join('?' * len(part))})"
+            out.update({u: (int(i), p) for u, i, p in self.conn.execute(q, part)})
+        return out
+
+    def find_paths(self, paths: list[str]) -> dict[str, tuple[int, str]]:
+        """path -> (idx, uid) of the items stored at those paths."""
+        out = {}
+        for s in range(0, len(paths), 500):
+            part = paths[s:s + 500]
+            q = f"SELECT path, idx, uid FROM items WHERE path IN ({','.join('?' * len(part))})"
+            out.update({p: (int(i), u) for p, i, u in self.conn.execute(q, part)})
+        return out
+
+    def move_item(self, idx: int, rec: ItemRecord, review: str | None = None) -> None:
+        """The item's file is now at rec.path (same content): its label and vector stay."""
+        with self.tx():
+            self.conn.execute("UPDATE items SET path=?, file_size=?, file_mtime_ns=?, source_label=?, "
+                              "review_reason=coalesce(?, review_reason) WHERE idx=?",
+                              (rec.path, rec.size, rec.mtime_ns, rec.label, review, idx))
+
+    def replace_content(self, idx: int, rec: ItemRecord, review: str) -> None:
+        """The item's file holds new content: embed it again; a label given to the old content is
+        kept but flagged for review."""
+        with self.tx():
+            labeled = self.conn.execute("SELECT 1 FROM labels WHERE idx=?", (idx,)).fetchone() is not None
+            self.conn.execute("UPDATE items SET uid=?, text=?, source_label=?, skip_reason=?, file_size=?, "
+                              "file_mtime_ns=?, embedded=0, review_reason=? WHERE idx=?",
+                              (rec.uid, rec.text, rec.label, rec.skip_reason, rec.size, rec.mtime_ns,
+                               review if labeled else None, idx))
+            self.conn.execute("DELETE FROM embeddings WHERE idx=?", (idx,))
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def set_merged(self, rows: list[tuple[int, int, list[str]]]) -> None:
+        """(into idx, copies, their paths) found by the last scan: identical items kept once."""
+        with self.tx():
+            self.conn.execute("DELETE FROM merged")
+            self.conn.executemany("INSERT INTO merged(into_idx, copies, paths) VALUES (?,?,?)",
+                                  [(int(i), int(n), json.dumps(p)) for i, n, p in rows])
+
+    def merged(self) -> list[dict]:
+        q = "SELECT m.into_idx, i.uid, m.copies, m.paths FROM merged m JOIN items i ON i.idx=m.into_idx ORDER BY m.into_idx"
+        return [{"idx": i, "uid": u, "copies": n, "paths": json.loads(p)} for i, u, n, p in self.conn.execute(q)]
+
+    def unimported_source_labels(self) -> list[tuple[int, str]]:
+        """Items whose source gives a label and that never had any label event: a label to import.
+        (An item the user labeled, cleared or changed since keeps the user's answer.)"""
+        return [(int(i), s) for i, s in self.conn.execute(
+            "SELECT idx, source_label FROM items i WHERE source_label IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM label_events e WHERE e.idx = i.idx) ORDER BY idx")]
+
+    def review_items(self, limit: int | None = None) -> list[dict]:
+        q = "SELECT idx, uid, path, review_reason FROM items WHERE review_reason IS NOT NULL ORDER BY idx"
+        if limit:
+            q += f" LIMIT {int(limit)}"
+        return [dict(zip(("idx", "uid", "path", "reason"), r)) for r in self.conn.execute(q)]
+
+    def retry_missing(self, reason: str) -> None:
+        """Items skipped for `reason` and never embedded get another chance (after a relink)."""
+        with self.tx():
+            self.conn.execute("UPDATE items SET skip_reason=NULL WHERE embedded=0 AND skip_reason=?", (reason,))
+
+    def n_review(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM items WHERE review_reason IS NOT NULL").fetchone()[0])
 
     # ---- embeddings --------------------------------------------------------------------
     def pending_embedding(self, limit: int) -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x53484F4C  # "SHOL"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +52,16 @@ CREATE TABLE queue (position INTEGER PRIMARY KEY, idx INTEGER NOT NULL, score RE
 
 # version -> SQL that upgrades from version-1 to version
 UPGRADES: dict[int, str] = {}
+
+# scan keeps track of files: size and mtime (a changed or moved file is noticed), a reason to
+# review an item's label (its content changed under it), and the copies merged into an item
+UPGRADES[2] = """
+ALTER TABLE items ADD COLUMN file_size INTEGER;
+ALTER TABLE items ADD COLUMN file_mtime_ns INTEGER;
+ALTER TABLE items ADD COLUMN review_reason TEXT;
+CREATE INDEX IF NOT EXISTS items_path ON items(path);
+CREATE TABLE IF NOT EXISTS merged (into_idx INTEGER PRIMARY KEY, copies INTEGER NOT NULL, paths TEXT NOT NULL);
+"""
 
 
 def create(conn: sqlite3.Connection) -> None:

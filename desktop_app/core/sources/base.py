@@ -14,6 +14,8 @@ class ItemRecord:
     text: str | None = None           # the text, for text items
     label: str | None = None          # a label the source already gives
     skip_reason: str | None = None    # set when the item cannot be used
+    size: int | None = None           # file size and mtime (files): a later scan notices a change
+    mtime_ns: int | None = None
 
 
 @dataclass

@@ -51,6 +51,14 @@ def _read(path: Path, limit: int | None = None) -> tuple[bytes | None, str | Non
     return data, None
 
 
+def _stat(path: Path) -> tuple[int | None, int | None]:
+    try:
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return None, None
+
+
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -73,9 +81,11 @@ def image_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
             yield bad
             continue
         rel = _relative(path, root)
+        size, mtime = _stat(path)
         data, problem = _read(path)
         uid = content_id(data) if data else "path:" + rel
-        yield ItemRecord(uid=uid, path=rel, label=_folder_label(Path(rel), options), skip_reason=problem)
+        yield ItemRecord(uid=uid, path=rel, label=_folder_label(Path(rel), options), skip_reason=problem,
+                         size=size, mtime_ns=mtime)
 
 
 def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
@@ -84,6 +94,7 @@ def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord
             yield bad
             continue
         rel = _relative(path, root)
+        size, mtime = _stat(path)
         data, problem = _read(path, MAX_TEXT_FILE)
         try:
             text = decode_text(data) if data else None
@@ -92,4 +103,5 @@ def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord
         if text is not None and not text.strip():
             text, problem = None, "empty text"
         uid = content_id(data) if data else "path:" + rel
-        yield ItemRecord(uid=uid, path=rel, text=text, label=_folder_label(Path(rel), options), skip_reason=problem)
+        yield ItemRecord(uid=uid, path=rel, text=text, label=_folder_label(Path(rel), options), skip_reason=problem,
+                         size=size, mtime_ns=mtime)
