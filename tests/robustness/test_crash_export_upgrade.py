@@ -89,8 +89,8 @@ def test_sigkill_during_export_leaves_nothing_that_looks_complete(text_project, 
 UPGRADE_SHIM = """
 import sys
 import desktop_app.store.schema as schema
-schema.SCHEMA_VERSION = 2
-schema.UPGRADES[2] = '''
+schema.SCHEMA_VERSION += 1  # one test-defined step above the real ladder
+schema.UPGRADES[schema.SCHEMA_VERSION] = '''
 CREATE TABLE item_notes (idx INTEGER PRIMARY KEY, note TEXT NOT NULL);
 INSERT INTO item_notes SELECT idx, 'note ' || uid FROM items;
 CREATE TABLE upgrade_scratch (x INTEGER PRIMARY KEY, blob BLOB);
@@ -125,7 +125,9 @@ def _tables(project):
 
 
 def test_sigkill_during_schema_upgrade_is_all_or_nothing(text_project, tmp_path):
-    """A (test-defined) v1 -> v2 upgrade killed at random moments: the file is v1 untouched or v2 whole."""
+    """A (test-defined) upgrade step killed at random moments: the file is the old version untouched or the
+    new one whole."""
+    from desktop_app.store.schema import SCHEMA_VERSION as old
     project = text_project(n=2000, embed=0)
     first = uids(project)[0]
     rc, _, err = cli("label", project, first, "a")
@@ -142,19 +144,19 @@ def test_sigkill_during_schema_upgrade_is_all_or_nothing(text_project, tmp_path)
         assert rc in (0, -signal.SIGKILL), proc.stderr.read()
         assert integrity_ok(project)
         version, tables, cols = _tables(project)
-        if version == 1:
+        if version == old:
             assert "item_notes" not in tables and "note_count" not in cols, "half-applied upgrade"
         else:
-            assert version == 2 and "item_notes" in tables and "note_count" in cols
+            assert version == old + 1 and "item_notes" in tables and "note_count" in cols
         outcomes.append(version)
-        if version == 2:
+        if version == old + 1:
             break
     r = subprocess.run([sys.executable, "-c", UPGRADE_SHIM, "label", str(project), uids(project)[-1], "c"],
                        env=_env(), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert _tables(project)[0] == 2
+    assert _tables(project)[0] == old + 1
     assert current_labels(project)[first] == ("labeled", "a")
-    assert 1 in outcomes, "no kill landed before the upgrade committed: the test proved nothing"
+    assert old in outcomes, "no kill landed before the upgrade committed: the test proved nothing"
 
 
 def test_sigkill_during_shoal_new_never_leaves_a_half_imported_project(tmp_path):
