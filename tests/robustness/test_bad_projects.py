@@ -92,7 +92,9 @@ def test_newer_schema_still_in_the_wal_is_refused(project, tmp_path):
         shutil.copy(str(project) + suffix, str(snapshot / project.name) + suffix)
     con.close()
     crashed = snapshot / project.name
-    assert int.from_bytes(crashed.read_bytes()[60:64], "big") == 1  # the header says 1...
+    from desktop_app.store.schema import SCHEMA_VERSION
+
+    assert int.from_bytes(crashed.read_bytes()[60:64], "big") == SCHEMA_VERSION  # the header says ours...
     rc, _, err = cli("label", crashed, "id:0", "a")
     assert rc == 2 and "newer Shoal (schema 99" in one_clear_line(err)
 
