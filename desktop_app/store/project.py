@@ -28,7 +28,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Project(ItemsMixin, LabelsMixin):
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool):
         self.path = Path(path)
-        self.conn = conn
+        self.conn = GuardedConnection(conn, self.path)
         self._lock = lock
         self.readonly = readonly
         # one connection, shared by the GUI thread and workers: writes are serialised here
@@ -122,7 +122,7 @@ class Project(ItemsMixin, LabelsMixin):
 
     def close(self) -> None:
         if self.conn is not None:
-            self.conn.close()
+            self.conn.raw.close()
             self.conn = None
         if self._lock:
             self._lock.release()
@@ -202,8 +202,61 @@ class Project(ItemsMixin, LabelsMixin):
             "SELECT idx, score, reason, neighbour_of, round FROM queue ORDER BY position")]
 
 
+class GuardedConnection:
+    """The project's SQLite connection: any SQLite failure (disk full, read-only file, damage) becomes
+    one ShoalError worded by errors.sqlite_problem, here once, so the CLI and the GUI say the same."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.raw = conn
+        self._path = path
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except sqlite3.DatabaseError as e:
+            raise ShoalError(sqlite_problem(e, self._path)) from e
+
+    def execute(self, *args) -> "_GuardedCursor":
+        return _GuardedCursor(self._call(self.raw.execute, *args), self)
+
+    def executemany(self, *args) -> "_GuardedCursor":
+        return _GuardedCursor(self._call(self.raw.executemany, *args), self)
+
+    def executescript(self, script: str) -> "_GuardedCursor":
+        return _GuardedCursor(self._call(self.raw.executescript, script), self)
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+class _GuardedCursor:
+    """A cursor whose row fetches translate SQLite failures too (a damaged page shows while reading)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, conn: GuardedConnection):
+        self._cursor = cursor
+        self._conn = conn
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self._conn._call(self._cursor.__next__)
+
+    def fetchone(self):
+        return self._conn._call(self._cursor.fetchone)
+
+    def fetchall(self):
+        return self._conn._call(self._cursor.fetchall)
+
+    def fetchmany(self, *args):
+        return self._conn._call(self._cursor.fetchmany, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._cursor, name)
+
+
 class _Transaction:
-    def __init__(self, conn: sqlite3.Connection, mutex: threading.RLock):
+    def __init__(self, conn: GuardedConnection, mutex: threading.RLock):
         self.conn = conn
         self.mutex = mutex
 
@@ -218,11 +271,24 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb):
         try:
-            if self._owner:
-                self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if self._owner and exc_type is None:
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:  # e.g. the disk filled up at commit: nothing of it stays
+                    self._rollback()
+                    raise
+            elif self._owner:
+                self._rollback()
         finally:
             self.mutex.release()
         return False
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite may already have rolled back (SQLITE_FULL does)
+            try:
+                self.conn.execute("ROLLBACK")
+            except ShoalError:
+                pass  # the error that led here is the one to report
 
 
 def _writer_pragmas(conn: sqlite3.Connection) -> None:
