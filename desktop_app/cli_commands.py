@@ -36,16 +36,33 @@ def _open(path, readonly=False):
     return Project.open(path, readonly=readonly)
 
 
+class _Bar:
+    """A tqdm bar on stderr that appears only once there is work to show (no "0item" bar when
+    nothing is done). `used` says whether any progress was reported."""
+
+    def __init__(self, desc: str, unit: str = "item"):
+        self.desc, self.unit, self.bar, self.used = desc, unit, None, False
+
+    def update(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        self.used = True
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, disable=None)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _progress_bar(desc: str, unit: str = "item"):
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, disable=None)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-    return bar, update
+    bar = _Bar(desc, unit)
+    return bar, bar.update
 
 
 # ---- commands -----------------------------------------------------------------------------
@@ -80,12 +97,17 @@ def cmd_embed(args):
         bar, update = _progress_bar("embedding")
         result = embed_pending(project, progress=update, batch_size=args.batch_size)
         bar.close()
-        bar, update = _progress_bar("index")
+        index_bar, update = _progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)
-        bar.close()
+        index_bar.close()
         c = project.counts()
-        print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
-              f"{result['per_second']:.0f} items/s)")
+        unreadable = f" ({c['n_skipped']} unreadable)" if c["n_skipped"] else ""
+        if not bar.used:  # nothing was embedded: no rate to show
+            index = "index updated" if index_bar.used else "index up to date"
+            print(f"all {c['n_embedded']} items already embedded{unreadable}; {index}")
+        else:
+            print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
+                  f"{result['per_second']:.0f} items/s)")
 
 
 def cmd_next(args):
