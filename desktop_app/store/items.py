@@ -36,9 +36,11 @@ class ItemsMixin:
         rows = {}
         for s in range(0, len(idxs), 500):
             part = idxs[s:s + 500]
-            q = f"SELECT idx, uid, path, text, source_label, skip_reason, embedded FROM items WHERE idx IN ({','.join('?' * len(part))})"
+            q = ("SELECT idx, uid, path, text, source_label, skip_reason, embedded, review_reason FROM items "
+                 f"WHERE idx IN ({','.join('?' * len(part))})")
             for r in self.conn.execute(q, part):
-                rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded"), r))
+                rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded",
+                                       "review_reason"), r))
         return [rows[i] for i in idxs if i in rows]
 
     def item(self, idx: int) -> dict | None:
