@@ -85,7 +85,7 @@ def _run(*args: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]) + os.pathsep
                + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-m", "desktop_app.benchmarks_scale.embed_rss", *args],
-                         capture_output=True, text=True, env=env)
+                         capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"embed_rss {args[0]} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -12,6 +12,16 @@ from desktop_app.errors import ShoalError
 from desktop_app.ops.scan import ScanReport, clean_source_label, sync_records  # noqa: F401 - re-exported
 from desktop_app.store.project import Project
 
+
+class LooksUnrelated(ShoalError):
+    """relink: the new source is of another reader, or holds too few of the project's items; `force`
+    overrides. `reason` is the message without the CLI's --force hint (the GUI asks instead)."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"{reason}; use --force to relink anyway")
+        self.reason = reason
+
+
 DEFAULT_SETTINGS = {"strategy": "seals", "batch_size": 20, "k": 100, "uncertainty": "margin"}
 
 
@@ -123,8 +133,8 @@ def relink(project: Project, new_source: str | Path, force: bool = False) -> str
     if found.kind != kind:
         raise ShoalError(f"{new} holds {found.kind}s, but this project labels {kind}s; pick the project's own source")
     if reader and found.reader != reader and not force:
-        raise ShoalError(f"{new} is a {_reader_name(found.reader)}, but this project was made from a "
-                         f"{_reader_name(reader)}; use --force if that is really its source")
+        raise LooksUnrelated(f"{new} is a {_reader_name(found.reader)}, but this project was made from a "
+                             f"{_reader_name(reader)}")
     n, hits = project.n_items, 0
     batch: list[str] = []
     for rec in found.records:
@@ -135,8 +145,7 @@ def relink(project: Project, new_source: str | Path, force: bool = False) -> str
     hits += len(project.find_uids(batch))
     counted = f"found {hits} of {n} items"
     if hits * 2 < n and not force:
-        raise ShoalError(f"{new} does not look like this project's source: {counted}; "
-                         "use --force to relink anyway")
+        raise LooksUnrelated(f"{new} does not look like this project's source: {counted}")
     old_root = project.meta("source_root")
     with project.tx():
         project.set_meta({"source": str(new), "source_root": str(found.root), "relinked_from": old_root})

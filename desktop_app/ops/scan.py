@@ -9,9 +9,9 @@ without their source labels (and labels a killed older version left behind are i
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Iterable, Iterator
 
 from desktop_app.core.sources.base import ItemRecord
 from desktop_app.errors import ShoalError
@@ -133,7 +133,7 @@ def _moves_and_copies(project: Project, at_home: set[str], elsewhere: dict, rep:
     merged = []
     found = project.find_uids(list(elsewhere))
     for uid, recs in elsewhere.items():
-        idx, old_path = found[uid]
+        idx = found[uid][0]
         if uid not in at_home and recs[0].path is not None:  # not at its old place: it moved
             first, recs = recs[0], recs[1:]
             review = _label_moved(project, idx, first)

@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import Qt
 
-from .conftest import cli  # noqa: E402
-from .test_gui_save_failure import _window, wait_model  # noqa: E402
-from .test_scan_changes import _image  # noqa: E402
+from .conftest import cli
+from .test_gui_save_failure import _window, wait_model
+from .test_scan_changes import _image
 
 
 def test_review_tab_filters_the_labels_whose_file_changed(qtbot, tmp_path):

@@ -12,15 +12,15 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
-from desktop_app.qt.labeling import LabelingController  # noqa: E402
+from desktop_app.qt.labeling import LabelingController
 
-from .conftest import cli, write_csv  # noqa: E402
+from .conftest import cli, write_csv
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "qt"))
-from qt_helpers import wait_model  # noqa: E402
+from qt_helpers import wait_model
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def tiny_disk(tmp_path):
     """A real 16 MB file system (tmpfs), mounted for the test (needs root)."""
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], capture_output=True, text=True, check=False)
     if r.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({r.stderr.strip() or 'not root'})")
     yield mnt

@@ -48,7 +48,7 @@ def test_ctrl_c_during_embedding_exits_130_with_its_message_on_its_own_line(tmp_
     src = write_csv(tmp_path / "texts.csv", 3000)
     project = tmp_path / "p.shoal"
     assert cli("new", project, "--source", src, "--id-column", "id")[0] == 0
-    rc, out, err = _run_on_terminal(["embed", project, "--batch-size", "16"], interrupt_when="embedding:")
+    rc, _, err = _run_on_terminal(["embed", project, "--batch-size", "16"], interrupt_when="embedding:")
     assert rc == 130, err
     lines = err.replace("\r\n", "\n").split("\n")
     lines = [l.split("\r")[-1] for l in lines if l.strip()]  # what the terminal shows of each line

@@ -71,7 +71,7 @@ def test_sigkill_during_scan_never_loses_source_labels(tmp_path):
         assert _unlabeled_with_source_label(project) == 0
         assert _n_items(project) in (200, 30_200)
     assert mid_write >= 2, "no kill landed while the scan was writing: the test proved nothing"
-    rc, out, err = cli("scan", project, "--yes")
+    rc, _, err = cli("scan", project, "--yes")
     assert rc == 0, err
     assert _n_items(project) == 30_200 and _unlabeled_with_source_label(project) == 0
 
@@ -117,7 +117,7 @@ def _image_project(tmp_path: Path) -> tuple[Path, Path]:
         _image(src / "cat" / f"{i}.png", i)
         _image(src / "dog" / f"{i}.png", 10 + i)
     project = tmp_path / "p.shoal"
-    rc, out, err = cli("new", project, "--source", src, "--labels-from-folders")
+    rc, _, err = cli("new", project, "--source", src, "--labels-from-folders")
     assert rc == 0, err
     _fake_embed(project)
     return project, src
