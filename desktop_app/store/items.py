@@ -36,7 +36,8 @@ class ItemsMixin:
         rows = {}
         for s in range(0, len(idxs), 500):
             part = idxs[s:s + 500]
-            q = ("SELECT idx, uid, path, text, source_label, skip_reason, embedded, review_reason FROM items "
+            review = "review_reason" if self._tracks_files() else "NULL"
+            q = (f"SELECT idx, uid, path, text, source_label, skip_reason, embedded, {review} FROM items "
                  f"WHERE idx IN ({','.join('?' * len(part))})")
             for r in self.conn.execute(q, part):
                 rows[r[0]] = dict(zip(("idx", "uid", "path", "text", "source_label", "skip_reason", "embedded",
@@ -112,7 +113,16 @@ class ItemsMixin:
             self.conn.executemany("INSERT INTO merged(into_idx, copies, paths) VALUES (?,?,?)",
                                   [(int(i), int(n), json.dumps(p)) for i, n, p in rows])
 
+    def _tracks_files(self) -> bool:
+        """Whether the file has the file-tracking schema step (an older file opened read-only has not)."""
+        if getattr(self, "_file_tracking", None) is None:
+            cols = {r[1] for r in self.conn.execute("PRAGMA table_info(items)")}
+            self._file_tracking = "review_reason" in cols
+        return bool(self._file_tracking)
+
     def merged(self) -> list[dict]:
+        if not self._tracks_files():
+            return []
         q = "SELECT m.into_idx, i.uid, m.copies, m.paths FROM merged m JOIN items i ON i.idx=m.into_idx ORDER BY m.into_idx"
         return [{"idx": i, "uid": u, "copies": n, "paths": json.loads(p)} for i, u, n, p in self.conn.execute(q)]
 
@@ -124,6 +134,8 @@ class ItemsMixin:
             "(SELECT 1 FROM label_events e WHERE e.idx = i.idx) ORDER BY idx")]
 
     def review_items(self, limit: int | None = None) -> list[dict]:
+        if not self._tracks_files():
+            return []
         q = "SELECT idx, uid, path, review_reason FROM items WHERE review_reason IS NOT NULL ORDER BY idx"
         if limit:
             q += f" LIMIT {int(limit)}"
@@ -135,6 +147,8 @@ class ItemsMixin:
             self.conn.execute("UPDATE items SET skip_reason=NULL WHERE embedded=0 AND skip_reason=?", (reason,))
 
     def n_review(self) -> int:
+        if not self._tracks_files():
+            return 0
         return int(self.conn.execute("SELECT count(*) FROM items WHERE review_reason IS NOT NULL").fetchone()[0])
 
     # ---- embeddings --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 import signal
@@ -245,6 +246,11 @@ def test_a_project_from_before_file_tracking_upgrades_in_place_and_scans(tmp_pat
     version = con.execute("PRAGMA user_version").fetchone()[0]
     con.execute(f"PRAGMA user_version = {version - 1}")
     con.close()
+    before = hashlib.sha256(project.read_bytes()).hexdigest()
+    rc, out, err = cli("status", project, "--json")  # read-only: no upgrade, and still works
+    assert rc == 0, err
+    assert json.loads(out)["merged"]["copies"] == 0 and json.loads(out)["review"]["count"] == 0
+    assert hashlib.sha256(project.read_bytes()).hexdigest() == before
     _image(src / "cat" / "0.png", 77)
     rc, out, err = cli("scan", project)
     assert rc == 0, err
