@@ -117,7 +117,7 @@ def rescan(project: Project, yes: bool = False) -> ScanReport:
     `yes`, a scan that would more than double the project is refused (a wrong source?)."""
     check_source(project)
     opts = SourceOptions(**project.meta("source_options", {}))
-    found = scan(project.meta("source"), opts)
+    found = scan(project.meta("source"), opts, known=project.file_stamps())  # unchanged files are not read
     return _add_records(project, found.records, kind=found.kind, max_new=None if yes else project.n_items)
 
 

@@ -85,11 +85,14 @@ def sync_records(project: Project, records: Iterable[ItemRecord], kind: str = "i
             known.update({u: r.path for u, r in in_place.items()})
             taken = project.find_paths([r.path for r in batch if r.path is not None and r.uid not in known])
             new: dict[str, ItemRecord] = {}
+            restamp = []
             for r in batch:
                 if r.uid in known or r.uid in new:
                     home = known[r.uid] if r.uid in known else new[r.uid].path
                     if r.path == home and r.uid not in at_home:
                         at_home.add(r.uid)
+                        if r.size is not None and r.uid not in new:
+                            restamp.append(r)
                     else:
                         elsewhere.setdefault(r.uid, []).append(r)
                 elif r.path is not None and r.path in taken:
@@ -99,6 +102,7 @@ def sync_records(project: Project, records: Iterable[ItemRecord], kind: str = "i
                     new[r.uid] = r
                     at_home.add(r.uid)
             _insert(project, list(new.values()), rep)
+            project.restamp(restamp)  # a touched file is read once, not at every scan
         for r in in_place.values():
             _new_content(project, r, at_home, elsewhere, rep)
         _moves_and_copies(project, at_home, elsewhere, rep)

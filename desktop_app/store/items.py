@@ -20,8 +20,8 @@ class ItemsMixin:
             for r in records:
                 cur = self.conn.execute(
                     "INSERT OR IGNORE INTO items(idx, uid, path, text, source_label, skip_reason, file_size, "
-                    "file_mtime_ns) VALUES (?,?,?,?,?,?,?,?)",
-                    (nxt, r.uid, r.path, r.text, r.label, r.skip_reason, r.size, r.mtime_ns))
+                    "file_mtime_ns, file_inode) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (nxt, r.uid, r.path, r.text, r.label, r.skip_reason, r.size, r.mtime_ns, r.inode))
                 if cur.rowcount:
                     nxt += 1
                     added += 1
@@ -86,12 +86,28 @@ class ItemsMixin:
             out.update({p: (int(i), u) for p, i, u in self.conn.execute(q, part)})
         return out
 
+    def file_stamps(self) -> dict[str, tuple[tuple[int, int, int], str]]:
+        """path -> ((size, mtime_ns, inode), uid) of the file items a scan has stat'ed."""
+        if not self._tracks_files():
+            return {}
+        return {p: ((int(n), int(t), int(i)), u) for p, n, t, i, u in self.conn.execute(
+            "SELECT path, file_size, file_mtime_ns, file_inode, uid FROM items WHERE path IS NOT NULL "
+            "AND file_size IS NOT NULL AND file_mtime_ns IS NOT NULL AND file_inode IS NOT NULL")}
+
+    def restamp(self, records: list[ItemRecord]) -> None:
+        """Record the size, mtime and inode a scan found for known files (only changed rows are written)."""
+        with self.tx():
+            self.conn.executemany(
+                "UPDATE items SET file_size=?, file_mtime_ns=?, file_inode=? WHERE uid=? AND (file_size IS NOT ? "
+                "OR file_mtime_ns IS NOT ? OR file_inode IS NOT ?)",
+                [(r.size, r.mtime_ns, r.inode, r.uid, r.size, r.mtime_ns, r.inode) for r in records])
+
     def move_item(self, idx: int, rec: ItemRecord, review: str | None = None) -> None:
         """The item's file is now at rec.path (same content): its label and vector stay."""
         with self.tx():
-            self.conn.execute("UPDATE items SET path=?, file_size=?, file_mtime_ns=?, source_label=?, "
+            self.conn.execute("UPDATE items SET path=?, file_size=?, file_mtime_ns=?, file_inode=?, source_label=?, "
                               "review_reason=coalesce(?, review_reason) WHERE idx=?",
-                              (rec.path, rec.size, rec.mtime_ns, rec.label, review, idx))
+                              (rec.path, rec.size, rec.mtime_ns, rec.inode, rec.label, review, idx))
 
     def replace_content(self, idx: int, rec: ItemRecord, review: str) -> None:
         """The item's file holds new content: embed it again; a label given to the old content is
@@ -99,8 +115,8 @@ class ItemsMixin:
         with self.tx():
             labeled = self.conn.execute("SELECT 1 FROM labels WHERE idx=?", (idx,)).fetchone() is not None
             self.conn.execute("UPDATE items SET uid=?, text=?, source_label=?, skip_reason=?, file_size=?, "
-                              "file_mtime_ns=?, embedded=0, review_reason=? WHERE idx=?",
-                              (rec.uid, rec.text, rec.label, rec.skip_reason, rec.size, rec.mtime_ns,
+                              "file_mtime_ns=?, file_inode=?, embedded=0, review_reason=? WHERE idx=?",
+                              (rec.uid, rec.text, rec.label, rec.skip_reason, rec.size, rec.mtime_ns, rec.inode,
                                review if labeled else None, idx))
             self.conn.execute("DELETE FROM embeddings WHERE idx=?", (idx,))
             self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "

@@ -58,6 +58,7 @@ UPGRADES: dict[int, str] = {}
 UPGRADES[2] = """
 ALTER TABLE items ADD COLUMN file_size INTEGER;
 ALTER TABLE items ADD COLUMN file_mtime_ns INTEGER;
+ALTER TABLE items ADD COLUMN file_inode INTEGER;
 ALTER TABLE items ADD COLUMN review_reason TEXT;
 CREATE INDEX IF NOT EXISTS items_path ON items(path);
 CREATE TABLE IF NOT EXISTS merged (into_idx INTEGER PRIMARY KEY, copies INTEGER NOT NULL, paths TEXT NOT NULL);

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import hashlib
 import json
 import random
@@ -242,7 +243,8 @@ def test_a_project_from_before_file_tracking_upgrades_in_place_and_scans(tmp_pat
     project, src = _image_project(tmp_path)
     con = sqlite3.connect(project)  # make it the file an older Shoal wrote (schema step not applied)
     con.executescript("DROP INDEX items_path; DROP TABLE merged; ALTER TABLE items DROP COLUMN file_size; "
-                      "ALTER TABLE items DROP COLUMN file_mtime_ns; ALTER TABLE items DROP COLUMN review_reason;")
+                      "ALTER TABLE items DROP COLUMN file_mtime_ns; ALTER TABLE items DROP COLUMN file_inode; "
+                      "ALTER TABLE items DROP COLUMN review_reason;")
     version = con.execute("PRAGMA user_version").fetchone()[0]
     con.execute(f"PRAGMA user_version = {version - 1}")
     con.close()
@@ -257,3 +259,28 @@ def test_a_project_from_before_file_tracking_upgrades_in_place_and_scans(tmp_pat
     assert "1 changed file will be embedded again, 1 label to review" in out
     with Project.open(project, readonly=True) as p:
         assert p.n_items == 8 and p.n_labeled() == 8 and p.n_review() == 1
+
+
+def test_a_rescan_reads_only_files_whose_size_mtime_or_inode_changed(tmp_path):
+    project, src = _image_project(tmp_path)
+    target = src / "dog" / "1.png"
+    st = target.stat()
+    # same size, same inode, mtime put back: a rescan trusts the stamp and does not read the file
+    # (git's rule; the blind spot is a same-size rewrite that also restores the mtime)
+    data = bytearray(target.read_bytes())
+    data[-20] ^= 0xFF
+    with open(target, "r+b") as f:
+        f.write(bytes(data))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    rc, out, err = cli("scan", project)
+    assert rc == 0 and out.strip() == "added 0 new items", out + err
+    # a new mtime: read and hashed again, and the new content noticed
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    rc, out, err = cli("scan", project)
+    assert rc == 0 and "1 changed file will be embedded again" in out, out + err
+    # touched only (same content): read, nothing to report
+    os.utime(src / "cat" / "0.png", ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10**9))
+    rc, out, err = cli("scan", project)
+    assert rc == 0 and out.strip() == "added 0 new items", out + err
+    with Project.open(project, readonly=True) as p:  # its new stamp is kept: the next scan trusts it
+        assert p.file_stamps()["cat/0.png"][0][1] == st.st_mtime_ns + 2 * 10**9

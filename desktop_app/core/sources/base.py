@@ -16,6 +16,7 @@ class ItemRecord:
     skip_reason: str | None = None    # set when the item cannot be used
     size: int | None = None           # file size and mtime (files): a later scan notices a change
     mtime_ns: int | None = None
+    inode: int | None = None
 
 
 @dataclass
