@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import csv
-import os
 import hashlib
 import json
+import os
 import random
 import signal
 import sqlite3

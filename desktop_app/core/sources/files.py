@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from desktop_app.core.sources.base import ItemRecord, SourceOptions, content_id, decode_text
 from desktop_app.errors import ItemError
