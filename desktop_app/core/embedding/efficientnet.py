@@ -87,7 +87,6 @@ class EfficientNetLite0Encoder:
                     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                     so.add_session_config_entry("session.intra_op.allow_spinning", "0")  # 2 busy cores
-                    so.enable_cpu_mem_arena = False  # an arena keeps the largest run's memory for good
                     sess = ort.InferenceSession(str(self._checked_path()), so,
                                                 providers=["CPUExecutionProvider"])
                     self._input_name = sess.get_inputs()[0].name
