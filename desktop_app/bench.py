@@ -24,7 +24,8 @@ from desktop_app.benchmarks_scale.synth import make_mixture, read_rows, write_np
 from desktop_app.core.index.rows import RowFile
 
 KEYS = ("items", "dim", "round_p50_ms", "round_p95_ms", "index_build_s", "index_recall_at_100", "peak_rss_mb",
-        "open_s", "text_per_s", "images_per_s", "gui_stall_p99_ms")
+        "open_s", "text_per_s", "images_per_s", "gui_stall_p99_ms", "text_embed_peak_rss_mb",
+        "image_embed_peak_rss_mb")
 
 
 def run_bench(args) -> int:
@@ -44,6 +45,8 @@ def run_bench(args) -> int:
         _project_figures(res, work)
         if not args.skip_embedding:
             _throughput(res, work, n)
+            rss_items = int(getattr(args, "rss_items", 10_000))
+            _embed_memory(res, work, rss_items if n >= 10_000 else min(rss_items, 200))  # test-sized runs stay quick
     finally:
         if not keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -131,3 +134,12 @@ def _throughput(res: dict, work: Path, n: int) -> None:
     log(f"text {res['text_per_s']:.0f}/s")
     res.update(throughput.images_per_s(work, 32 if small else 400))
     log(f"images {res['images_per_s']:.0f}/s")
+
+
+def _embed_memory(res: dict, work: Path, n: int) -> None:
+    """Peak RSS of `shoal embed` on n texts and on n images, each in a fresh process."""
+    from desktop_app.benchmarks_scale import embed_rss
+
+    for kind in ("text", "image"):
+        res.update(embed_rss.measure(kind, n, work / f"rss_{kind}"))
+        log(f"shoal embed of {n:,} {kind}s: peak RSS {res[f'{kind}_embed_peak_rss_mb']:.0f} MB")

@@ -7,5 +7,7 @@ def add_bench_args(p) -> None:
     p.add_argument("--labels", type=int, default=2000)
     p.add_argument("--rounds", type=int, default=20)
     p.add_argument("--skip-embedding", action="store_true")
+    p.add_argument("--rss-items", type=int, default=10_000,
+                   help="texts and images `shoal embed` embeds for the peak-memory figures (each in a fresh process)")
     p.add_argument("--skip-gui", action="store_true")
     p.add_argument("--json", help="write the figures to this file")

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shoal: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _end_progress_lines()
         print("shoal: interrupted; everything done so far is saved", file=sys.stderr)
         return 130
     except sqlite3.DatabaseError as e:
@@ -57,6 +58,21 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"shoal: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)
         return 2
+
+
+def _end_progress_lines() -> None:
+    """Close live progress bars and end the line they (and the terminal's ^C echo) left the cursor on,
+    so a message printed next starts on a line of its own."""
+    tqdm = sys.modules.get("tqdm")
+    bars = list(getattr(getattr(tqdm, "tqdm", None), "_instances", ()))
+    for bar in bars:
+        try:
+            bar.close()  # ends its line
+        except Exception:  # noqa: BLE001 - a bar that cannot close must not hide the message
+            pass
+    if not bars and sys.stderr.isatty():  # the cursor may sit after the terminal's "^C"
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 def print_json(obj) -> None:

@@ -53,35 +53,56 @@ def _open_to_read(path):
     return project
 
 
+class _Bar:
+    """A tqdm bar on stderr that appears only once there is work to show (no "0item" bar when
+    nothing is done). `used` says whether any progress was reported."""
+
+    def __init__(self, desc: str, unit: str = "item"):
+        self.desc, self.unit, self.bar, self.used = desc, unit, None, False
+
+    def update(self, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        self.used = True
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, file=sys.stderr, disable=None)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _progress_bar(desc: str, unit: str = "item"):
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, disable=None)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-    return bar, update
+    bar = _Bar(desc, unit)
+    return bar, bar.update
 
 
 # ---- commands -----------------------------------------------------------------------------
 def cmd_new(args):
     from desktop_app.ops.create import new_project
+    from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
     project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
     with project:
-        c = project.counts()
-        print(f"created {args.project}: {c['n_items']} {project.meta('kind')} items "
-              f"({c['n_skipped']} skipped), {project.n_labeled()} labeled; next: shoal embed {args.project}")
+        c, kind = project.counts(), project.meta("kind")
+        merged = sum(m["copies"] for m in project.merged())
+        extra = [merged_phrase(merged, kind)] if merged else []
+        extra += [f"{c['n_skipped']} unreadable (shoal status lists them)"] if c["n_skipped"] else []
+        print(f"created {args.project}: {c['n_items']} {kind} items" + (f" ({', '.join(extra)})" if extra else "")
+              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}")
 
 
 def cmd_scan(args):
     from desktop_app.ops.create import rescan
 
     with _open(args.project) as project:
-        print(f"added {rescan(project)} new items")
+        print(rescan(project, yes=args.yes).describe())
 
 
 def cmd_embed(args):
@@ -93,12 +114,17 @@ def cmd_embed(args):
         bar, update = _progress_bar("embedding")
         result = embed_pending(project, progress=update, batch_size=args.batch_size)
         bar.close()
-        bar, update = _progress_bar("index")
+        index_bar, update = _progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)
-        bar.close()
+        index_bar.close()
         c = project.counts()
-        print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
-              f"{result['per_second']:.0f} items/s)")
+        unreadable = f" ({c['n_skipped']} unreadable)" if c["n_skipped"] else ""
+        if not bar.used:  # nothing was embedded: no rate to show
+            index = "index updated" if index_bar.used else "index up to date"
+            print(f"all {c['n_embedded']} items already embedded{unreadable}; {index}")
+        else:
+            print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
+                  f"{result['per_second']:.0f} items/s)")
 
 
 def cmd_next(args):
@@ -171,6 +197,15 @@ def cmd_status(args):
         print(f"  warning: {line}")
     for s in st["skipped"][:10]:
         print(f"  skipped {s['path'] or s['id']}: {s['reason']}")
+    if st["merged"]["copies"]:
+        from desktop_app.ops.scan import merged_phrase
+
+        print(f"{merged_phrase(st['merged']['copies'], st['kind'])} into {len(st['merged']['items'])} items "
+              "(status --json lists them)")
+    if st["review"]["count"]:
+        print(f"{st['review']['count']} labels to review (their file changed after labeling):")
+        for r in st["review"]["items"][:10]:
+            print(f"  {r['path'] or r['id']}: {r['reason']}")
 
 
 def cmd_export(args):
@@ -199,8 +234,8 @@ def cmd_relink(args):
     from desktop_app.ops.create import relink
 
     with _open(args.project) as project:
-        relink(project, args.new_source)
-    print(f"{args.project} now reads its items from {args.new_source}")
+        counted = relink(project, args.new_source, force=args.force)
+    print(f"{args.project} now reads its items from {args.new_source} ({counted})")
 
 
 def cmd_simulate(args):
@@ -247,6 +282,7 @@ def add_parsers(sub) -> None:
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
     p.add_argument("project")
+    p.add_argument("--yes", action="store_true", help="add them even if they outnumber the project's items")
     p = sub.add_parser("embed", help="embed items (resumable) and build the kNN index")
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, default=64)
@@ -284,6 +320,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("relink", help="point a project at its moved source folder")
     p.add_argument("project")
     p.add_argument("new_source")
+    p.add_argument("--force", action="store_true", help="relink even if few of the project's items are found there")
     p = sub.add_parser("simulate", help="replay labeling with known labels to compare strategies")
     p.add_argument("source")
     _source_args(p)

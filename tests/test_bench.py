@@ -46,3 +46,13 @@ def test_throughput_figures(tmp_path):
     assert text["text_per_s"] > 0 and text["text_failed"] == 0
     images = throughput.images_per_s(tmp_path, 6)
     assert images["images_per_s"] > 0 and images["image_failed"] == 0
+
+
+def test_embed_peak_memory_is_measured_in_fresh_processes(tmp_path):
+    from desktop_app.benchmarks_scale import embed_rss
+
+    text = embed_rss.measure("text", 40, tmp_path / "t")
+    assert 50 < text["text_embed_peak_rss_mb"] < 600 and text["text_embed_rss_items"] == 40
+    images = embed_rss.measure("image", 6, tmp_path / "i")
+    assert 50 < images["image_embed_peak_rss_mb"] < 600
+    assert sum(len(t.split()) > 100 for t in embed_rss.texts(200)) > 20  # long texts are in the mix

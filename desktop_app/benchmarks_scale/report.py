@@ -13,6 +13,8 @@ TARGETS = {
     "text_per_s": ("text embedding", "/s", ">= 150", lambda v: v >= 150),
     "images_per_s": ("image embedding (decode+resize)", "/s", ">= 100", lambda v: v >= 100),
     "gui_stall_p99_ms": ("GUI stall p99", "ms", "<= 50", lambda v: v <= 50),
+    "text_embed_peak_rss_mb": ("shoal embed peak RSS, texts", "MB", "<= 600", lambda v: v <= 600),
+    "image_embed_peak_rss_mb": ("shoal embed peak RSS, images", "MB", "<= 600", lambda v: v <= 600),
 }
 
 

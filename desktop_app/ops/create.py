@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import unicodedata
 from pathlib import Path
 
 from desktop_app.core.embedding.registry import DEFAULT_FOR_KIND, encoder_kind
@@ -10,8 +9,18 @@ from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.image_io import FILE_NOT_FOUND
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
-from desktop_app.store.labels import INVISIBLE_CATEGORIES, MAX_LABEL_LEN
+from desktop_app.ops.scan import ScanReport, clean_source_label, sync_records  # noqa: F401 - re-exported
 from desktop_app.store.project import Project
+
+
+class LooksUnrelated(ShoalError):
+    """relink: the new source is of another reader, or holds too few of the project's items; `force`
+    overrides. `reason` is the message without the CLI's --force hint (the GUI asks instead)."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"{reason}; use --force to relink anyway")
+        self.reason = reason
+
 
 DEFAULT_SETTINGS = {"strategy": "seals", "batch_size": 20, "k": 100, "uncertainty": "margin"}
 
@@ -41,7 +50,7 @@ def new_project(path: str | Path, source: str | Path, options: SourceOptions, en
     try:
         for name in labels or []:
             project.add_label(name)
-        _add_records(project, found.records)
+        _add_records(project, found.records, kind=found.kind)
         if project.n_items == 0:
             raise ShoalError(f"no items found in {source}")
         project.close()
@@ -90,33 +99,9 @@ def _remove_stale_drafts(path: Path) -> None:
             pass
 
 
-def _add_records(project: Project, records) -> int:
-    """Add new items; labels the source already gives are imported as label events."""
-    before = project.n_items
-    batch, added = [], 0
-    for rec in records:
-        batch.append(rec)
-        if len(batch) >= 5000:
-            added += project.add_items(batch)
-            batch = []
-    added += project.add_items(batch)
-    imported = [(idx, clean_source_label(name)) for idx, name in project.source_labels() if idx >= before]
-    imported = [(idx, name) for idx, name in imported if name]
-    if imported:
-        changes = [(idx, project.label_id(name, create=True), "labeled") for idx, name in imported]
-        project.set_labels(changes, origin="import")
-    return added
-
-
-def clean_source_label(name: str) -> str | None:
-    """A label found in the source, made a valid label name: NFC; control characters and line
-    separators become spaces; invisible format characters (zero-width, bidi controls) are removed;
-    runs of spaces shrink to one; overlong names are cut. One odd cell must not stop an import."""
-    name = unicodedata.normalize("NFC", str(name).encode("utf-8", "replace").decode("utf-8"))
-    name = "".join("" if unicodedata.category(c) == "Cf" else
-                   " " if unicodedata.category(c) in INVISIBLE_CATEGORIES else c for c in name)
-    name = " ".join(unicodedata.normalize("NFC", name).split())
-    return name[:MAX_LABEL_LEN].strip() or None
+def _add_records(project: Project, records, kind: str = "item", max_new: int | None = None):
+    """Add new items with the labels their source gives, in one transaction (ops.scan)."""
+    return sync_records(project, records, kind=kind, max_new=max_new)
 
 
 def check_source(project: Project) -> None:
@@ -128,10 +113,13 @@ def check_source(project: Project) -> None:
                          f"point the project at its new place with: shoal relink {project.path} NEW_LOCATION")
 
 
-def rescan(project: Project) -> int:
-    """Scan the source again and add only items not seen before."""
+def rescan(project: Project, yes: bool = False) -> ScanReport:
+    """Scan the source again: add new items, follow moved files, notice changed ones. Without
+    `yes`, a scan that would more than double the project is refused (a wrong source?)."""
     check_source(project)
-    return _add_records(project, scan(project.meta("source") or project.source_root, source_options(project)).records)
+    found = scan(project.meta("source") or project.source_root, source_options(project),
+                 known=project.file_stamps())  # unchanged files are not read
+    return _add_records(project, found.records, kind=found.kind, max_new=None if yes else project.n_items)
 
 
 def source_options(project: Project) -> SourceOptions:
@@ -141,18 +129,37 @@ def source_options(project: Project) -> SourceOptions:
     return SourceOptions(**{k: v for k, v in (saved if isinstance(saved, dict) else {}).items() if k in known})
 
 
-def relink(project: Project, new_source: str | Path) -> None:
-    """Point a project at its source's new location (paths are stored relative to the root)."""
+def relink(project: Project, new_source: str | Path, force: bool = False) -> str:
+    """Point a project at its source's new location (paths are stored relative to the root).
+    Refuses a source of another kind, and (unless `force`) one holding fewer than half of the
+    project's items. Returns "found X of Y items"."""
     new = Path(new_source).expanduser().resolve()
     if not new.exists():
         raise ShoalError(f"new source not found: {new}")
+    found = scan(new, SourceOptions(**project.meta("source_options", {})))
+    kind, reader = project.meta("kind"), project.meta("reader")
+    if found.kind != kind:
+        raise ShoalError(f"{new} holds {found.kind}s, but this project labels {kind}s; pick the project's own source")
+    if reader and found.reader != reader and not force:
+        raise LooksUnrelated(f"{new} is a {_reader_name(found.reader)}, but this project was made from a "
+                             f"{_reader_name(reader)}")
+    n, hits = project.n_items, 0
+    batch: list[str] = []
+    for rec in found.records:
+        batch.append(rec.uid)
+        if len(batch) >= 500:
+            hits += len(project.find_uids(batch))
+            batch = []
+    hits += len(project.find_uids(batch))
+    counted = f"found {hits} of {n} items"
+    if hits * 2 < n and not force:
+        raise LooksUnrelated(f"{new} does not look like this project's source: {counted}")
     old_root = project.meta("source_root")
-    root = new if new.is_dir() else new.parent
-    sample = [i["path"] for i in project.items(range(min(project.n_items, 20))) if i["path"]]
-    if sample and not any((root / p).exists() for p in sample):
-        raise ShoalError(f"{new} does not hold this project's files (e.g. {sample[0]})")
     with project.tx():
-        project.set_meta({"source": str(new), "source_root": str(root), "relinked_from": old_root})
-        # items found missing before the relink get another chance
-        project.conn.execute("UPDATE items SET skip_reason=NULL WHERE embedded=0 AND skip_reason=?",
-                             (FILE_NOT_FOUND,))
+        project.set_meta({"source": str(new), "source_root": str(found.root), "relinked_from": old_root})
+        project.retry_missing(FILE_NOT_FOUND)  # items found missing before the relink get another chance
+    return counted
+
+
+def _reader_name(reader: str) -> str:
+    return f"folder of {reader.split('-')[0]}s" if reader.endswith("-folder") else f".{reader} file"

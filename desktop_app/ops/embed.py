@@ -56,6 +56,8 @@ def embed_pending(project: Project, progress: Progress | None = None, cancel: Ca
     t0 = time.perf_counter()
     batches = _pending_batches(project, batch_size)
     rows = next(batches, None)
+    if progress and rows:
+        progress(0, total)  # the clock of a rate starts now, not after the first batch
     pending = _prepare(project, enc, rows) if rows else None
     while rows and not (cancel and cancel()):
         # decode the next batch (thread pool) while this one is encoded
@@ -172,6 +174,8 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
             index = KnnIndex(embeddings.shape[1], len(ids))
         new = ids[~known[ids]]
         if len(new):
+            if progress:
+                progress(0, len(new))
             for s in range(0, len(new), 50_000):  # read the memory map in slices, not all at once
                 part = new[s:s + 50_000]
                 index.add(np.asarray(embeddings[part]), part, cancel=cancel,

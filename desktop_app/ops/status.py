@@ -37,4 +37,10 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
                     "recommendation": stopping.recommendation(rounds)},
         "problems": problems(project),
     }
+    merged = project.merged()
+    out["merged"] = {"copies": sum(m["copies"] for m in merged),
+                     "items": [{"id": m["uid"], "copies": m["copies"], "paths": m["paths"]} for m in merged[:max_skipped]]}
+    review = project.review_items(max_skipped)
+    out["review"] = {"count": project.n_review(),
+                     "items": [{"id": r["id"], "path": r["path"], "reason": r["reason"]} for r in review]}
     return out

@@ -252,10 +252,10 @@ class ProjectController(QObject):
                                                          overwrite=overwrite, progress=p),
                            on_done=on_done, on_error=on_error, on_progress=on_progress)
 
-    def relink(self, new_source: str) -> None:
+    def relink(self, new_source: str, force: bool = False) -> str:
         from desktop_app.ops.create import relink
 
-        relink(self.project, new_source)
+        return relink(self.project, new_source, force=force)
 
     def describe_items(self, idxs: list[int]) -> list[dict]:
         return describe(self.project, [{"idx": i, "score": 0.0, "reason": ""} for i in idxs])

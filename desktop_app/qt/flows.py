@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop_app.errors import ShoalError
 from desktop_app.qt import settings
-from desktop_app.qt.dialogs import ask_text, show_error
+from desktop_app.qt.dialogs import ask_text, confirm, show_error
 from desktop_app.qt.label_bar import button_text
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -107,8 +107,18 @@ class Flows:
 
     def relink(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.w, "Where are the items now?")
-        if folder:
-            self._guard(self.pc.relink, folder)
+        if not folder:
+            return
+        from desktop_app.ops.create import LooksUnrelated
+
+        try:
+            self.pc.relink(folder)
+        except LooksUnrelated as e:  # the user may know better: ask, instead of the CLI's --force
+            if confirm(self.w, "Relink anyway?", e.reason + ".", "Items not found there will be skipped as "
+                       "'file not found' when they are needed.", ok="Relink anyway"):
+                self._guard(self.pc.relink, folder, True)
+        except ShoalError as e:
+            show_error(self.w, str(e))
 
     def export(self) -> None:
         from desktop_app.qt.export_dialog import ExportDialog

@@ -83,11 +83,13 @@ class LabelingController(QObject):
             idxs = [cur["idx"]]
         if not idxs:
             return False
-        try:
-            self.undo_stack.push(OpCommand(SetLabels(pc.project, list(idxs), label_id, state), text, self._changed))
-        except ShoalError as e:
+        op = SetLabels(pc.project, list(idxs), label_id, state)
+        try:  # run before it goes on the undo stack: a failed save (disk full...) leaves no command there
+            changes = op.do()
+        except ShoalError as e:  # the store words every SQLite failure as a ShoalError
             pc.error.emit(str(e))
-            return False
+            return False  # the item stays unanswered and current
+        self.undo_stack.push(OpCommand(op, text, self._changed, done=changes))
         if single:
             pc.pos += 1
             finished = pc.batch_done()

@@ -24,6 +24,7 @@ class ReviewModel(QAbstractTableModel):
         self.names: dict[int, str] = {}
         self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self.filter_text, self.filter_label, self.only_disagree = "", None, False
+        self.only_review = False  # items whose file changed after they were labeled
         self._sort = (-1, Qt.AscendingOrder)
         self._preds: dict | None = None
 
@@ -47,6 +48,8 @@ class ReviewModel(QAbstractTableModel):
         if self.filter_label is not None:
             q += " AND l.label_id = ?"
             args.append(self.filter_label)
+        if self.only_review:
+            q += " AND i.review_reason IS NOT NULL"
         if self.filter_text:
             like = f"%{self.filter_text}%"
             q += " AND (coalesce(i.source_id, i.uid) LIKE ? OR coalesce(i.path, '') LIKE ? OR coalesce(i.text, '') LIKE ?)"
@@ -95,11 +98,12 @@ class ReviewModel(QAbstractTableModel):
         page = self._pages.get(page_no)
         if page is None:
             ids = self.idx[page_no * PAGE:(page_no + 1) * PAGE]
-            page = {r["idx"]: (r["id"], r["path"], r["text"]) for r in self.project.items(ids.tolist())}
+            page = {r["idx"]: (r["id"], r["path"], r["text"], r["review_reason"])
+                    for r in self.project.items(ids.tolist())}
             self._pages[page_no] = page
             if len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
-        return page.get(int(self.idx[row]), ("?", None, None))
+        return page.get(int(self.idx[row]), ("?", None, None, None))
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self.idx) or not 0 <= index.column() < len(COLUMNS):
@@ -108,10 +112,10 @@ class ReviewModel(QAbstractTableModel):
         flagged = bool(self.pred[r] >= 0 and self.pred[r] != self.label[r])
         if role == Qt.DisplayRole:
             if c == 0:
-                uid, path, _ = self._row(r)
-                return path or uid
+                uid, path, _, review = self._row(r)
+                return ("⟳ " if review else "") + (path or uid)
             if c == 1:
-                _, path, text = self._row(r)
+                _, path, text, _ = self._row(r)
                 return (text or "").replace("\n", " ")[:200] if text else (path or "")
             if c == 2:
                 return self.names.get(int(self.label[r]), "?")
@@ -121,6 +125,9 @@ class ReviewModel(QAbstractTableModel):
                 return "—" if np.isnan(self.conf[r]) else f"{self.conf[r]:.0%}"
             if c == 5:
                 return "⚠ yes" if flagged else ""
+        if role == Qt.ToolTipRole and c == 0:
+            review = self._row(r)[3]
+            return f"Review this label: {review}" if review else None
         if role == Qt.BackgroundRole and flagged:
             return QColor(255, 236, 200)
         if role == Qt.ForegroundRole and flagged:

@@ -121,6 +121,8 @@ class LabelsMixin:
     # ---- labels on items -------------------------------------------------------------------
     def _write_label(self, idx: int, label_id: int | None, state: str, origin: str) -> int:
         now = time.time()
+        if origin != "import":  # a person answered again: the item's review flag is settled
+            self.conn.execute("UPDATE items SET review_reason=NULL WHERE idx=? AND review_reason IS NOT NULL", (idx,))
         if state == "cleared":
             self.conn.execute("DELETE FROM labels WHERE idx=?", (idx,))
         else:

@@ -19,6 +19,7 @@ import numpy as np
 
 from desktop_app.errors import ShoalError, sqlite_problem
 from desktop_app.store import arrays, checks, schema
+from desktop_app.store.guard import GuardedConnection
 from desktop_app.store.items import ItemsMixin
 from desktop_app.store.labels import LabelsMixin
 from desktop_app.store.lock import ProjectLock, check_links
@@ -29,7 +30,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 class Project(ItemsMixin, LabelsMixin):
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool):
         self.path = Path(path)
-        self.conn = conn
+        self.conn = GuardedConnection(conn, self.path)
         self._lock = lock
         self.readonly = readonly
         # one connection, shared by the GUI thread and workers: writes are serialised here
@@ -139,7 +140,7 @@ class Project(ItemsMixin, LabelsMixin):
 
     def close(self) -> None:
         if self.conn is not None:
-            self.conn.close()
+            self.conn.raw.close()
             self.conn = None
         if self._lock:
             self._lock.release()
@@ -310,7 +311,7 @@ def _asked_row(classes, blob) -> tuple[list[int] | None, np.ndarray]:
 
 
 class _Transaction:
-    def __init__(self, conn: sqlite3.Connection, mutex: threading.RLock):
+    def __init__(self, conn: GuardedConnection, mutex: threading.RLock):
         self.conn = conn
         self.mutex = mutex
 
@@ -325,11 +326,24 @@ class _Transaction:
 
     def __exit__(self, exc_type, exc, tb):
         try:
-            if self._owner:
-                self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if self._owner and exc_type is None:
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:  # e.g. the disk filled up at commit: nothing of it stays
+                    self._rollback()
+                    raise
+            elif self._owner:
+                self._rollback()
         finally:
             self.mutex.release()
         return False
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:  # SQLite may already have rolled back (SQLITE_FULL does)
+            try:
+                self.conn.execute("ROLLBACK")
+            except ShoalError:
+                pass  # the error that led here is the one to report
 
 
 def _writer_pragmas(conn: sqlite3.Connection) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x53484F4C  # "SHOL"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,6 +90,17 @@ READ_AS_UPGRADED: dict[str, str] = {
     AUDIT_ASKED: "CREATE TEMP VIEW queue AS SELECT *, 0 AS audit, '' AS kind FROM main.queue;\n"
                  f"CREATE TEMP TABLE asked {_ASKED_COLUMNS};",
 }
+
+# scan keeps track of files: size and mtime (a changed or moved file is noticed), a reason to
+# review an item's label (its content changed under it), and the copies merged into an item
+UPGRADES[4] = """
+ALTER TABLE items ADD COLUMN file_size INTEGER;
+ALTER TABLE items ADD COLUMN file_mtime_ns INTEGER;
+ALTER TABLE items ADD COLUMN file_inode INTEGER;
+ALTER TABLE items ADD COLUMN review_reason TEXT;
+CREATE INDEX IF NOT EXISTS items_path ON items(path);
+CREATE TABLE IF NOT EXISTS merged (into_idx INTEGER PRIMARY KEY, copies INTEGER NOT NULL, paths TEXT NOT NULL);
+"""
 
 
 def create(conn: sqlite3.Connection) -> None:

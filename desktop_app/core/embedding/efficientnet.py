@@ -18,6 +18,9 @@ from desktop_app.resources_path import resource
 
 MEAN, STD = 127.0, 128.0  # EfficientNet-Lite preprocessing (TF reference: mean 127, std 128)
 MAX_THREADS = 8
+# images per model run: the early feature maps of 64 images at once peaked at 685 MB; runs of 16
+# keep the peak low at the same speed (docs/scale.md, "Embedding memory")
+RUN = 16
 
 
 def _cpu_count() -> int:
@@ -59,9 +62,12 @@ class EfficientNetLite0Encoder:
         batch = np.stack(prepared)
         if batch.shape[1:] != (self.size, self.size, 3):
             raise ValueError(f"expected (n, {self.size}, {self.size}, 3) images, got {batch.shape}")
-        x = (batch.astype(np.float32) - MEAN) / STD
-        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))  # NHWC -> NCHW
-        feats = self._get_session().run(None, {self._input_name: x})[0]  # run() is thread-safe
+        session = self._get_session()
+        feats = np.empty((len(batch), self.dim), np.float32)
+        for s in range(0, len(batch), RUN):
+            x = (batch[s:s + RUN].astype(np.float32) - MEAN) / STD
+            x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))  # NHWC -> NCHW
+            feats[s:s + RUN] = session.run(None, {self._input_name: x})[0].reshape(len(x), -1)  # thread-safe
         return l2_normalise(feats)
 
     def _checked_path(self) -> Path:

@@ -14,6 +14,11 @@ from desktop_app.resources_path import resource
 
 MAX_TOKENS = 256
 MAX_CHARS = 20_000  # far beyond 256 tokens; keeps tokenisation of 1 MB lines cheap
+# One model run holds batch x width tokens: its attention scores grow with batch x width^2, and 32
+# texts of 256 tokens peaked at 1.45 GB (370 MB now). Runs are cut to this many (padded) tokens, so long texts go
+# a few at a time and short ones 32 at a time (docs/scale.md, "Embedding memory").
+TOKENS_PER_RUN = 1024
+MAX_RUN = 32
 
 
 def model_file() -> Path:
@@ -55,6 +60,8 @@ class MiniLMEncoder:
                 # no busy-waiting between ops: on 2 shared cores spinning threads steal the CPU
                 # from the other intra-op thread, the decoders and the GUI (2x faster when busy)
                 opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                # the arena keeps the largest run's memory for good; bounded runs (TOKENS_PER_RUN) keep that
+                # small, and with the arena off encoding was ~15% slower for the same peak (docs/scale.md)
                 self._tokenizer = tok
                 self._session = ort.InferenceSession(str(model_file()), opts, providers=["CPUExecutionProvider"])
         return self._session, self._tokenizer
@@ -73,8 +80,7 @@ class MiniLMEncoder:
         out = np.empty((len(encs), self.dim), np.float32)
         # length bucketing: sort by length so each sub-batch pads little
         order = np.argsort(lengths, kind="stable")
-        for start in range(0, len(order), 32):
-            part = order[start:start + 32]
+        for part in _runs(lengths[order], order):
             width = int(lengths[part].max())
             ids = np.zeros((len(part), width), np.int64)
             mask = np.zeros((len(part), width), np.int64)
@@ -87,3 +93,14 @@ class MiniLMEncoder:
             m = mask[:, :, None].astype(np.float32)
             out[part] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         return l2_normalise(out)
+
+
+def _runs(sorted_lengths: np.ndarray, order: np.ndarray):
+    """Cut items sorted by length into model runs of at most MAX_RUN items and TOKENS_PER_RUN padded tokens."""
+    start = 0
+    while start < len(order):
+        n = min(MAX_RUN, len(order) - start)
+        while n > 1 and int(sorted_lengths[start + n - 1]) * n > TOKENS_PER_RUN:
+            n -= 1
+        yield order[start:start + n]
+        start += n

@@ -18,6 +18,10 @@ class ItemRecord:
     skip_reason: str | None = None    # set when the item cannot be used
     source_id: str | None = None      # the source's own id (an id column), verbatim; None when it has none
 
+    size: int | None = None           # file size and mtime (files): a later scan notices a change
+    mtime_ns: int | None = None
+    inode: int | None = None
+
     @property
     def shown_id(self) -> str:
         """The id a user sees: the source's own, else the content hash (or path) uid."""

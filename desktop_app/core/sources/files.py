@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator
 
 from desktop_app.core.sources.base import ItemRecord, SourceOptions, content_id, decode_text
 from desktop_app.core.sources.item_files import hash_stream, item_file, max_bytes, open_regular, read_all
@@ -60,6 +60,14 @@ def _read(path: Path, root: Path, kind: str, options: SourceOptions,
     return uid, data, None
 
 
+def _stat(path: Path) -> tuple[int | None, int | None, int | None]:
+    try:
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns, st.st_ino
+    except OSError:
+        return None, None, None
+
+
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -76,23 +84,45 @@ def _bad_name(path: Path, root: Path) -> ItemRecord | None:
                           skip_reason="file name is not valid UTF-8; rename the file to use it")
 
 
-def image_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+Known = Mapping[str, tuple[tuple[int, int, int], str]]  # path -> ((size, mtime_ns, inode), uid) seen before
+
+
+def _unchanged(rel: str, stat, options: SourceOptions, known: Known | None) -> ItemRecord | None:
+    """A file with the size, mtime and inode an earlier scan saw keeps that scan's uid, unread (as git
+    does; a rename or a swap changes the inode at a path, a rewrite the mtime)."""
+    seen = known.get(rel) if known and stat[0] is not None else None
+    if seen is None or seen[0] != stat:
+        return None
+    return ItemRecord(uid=seen[1], path=rel, label=_folder_label(Path(rel), options), size=stat[0],
+                      mtime_ns=stat[1], inode=stat[2])
+
+
+def image_records(root: Path, options: SourceOptions, known: Known | None = None) -> Iterator[ItemRecord]:
     for path in walk_files(root, IMAGE_EXTENSIONS):
         if bad := _bad_name(path, root):
             yield bad
             continue
         rel = _relative(path, root)
+        size, mtime, inode = stat = _stat(path)
+        if same := _unchanged(rel, stat, options, known):
+            yield same
+            continue
         uid, _, problem = _read(path, root, "image", options, keep=False)
         uid = uid or "path:" + rel
-        yield ItemRecord(uid=uid, path=rel, label=_folder_label(Path(rel), options), skip_reason=problem)
+        yield ItemRecord(uid=uid, path=rel, label=_folder_label(Path(rel), options), skip_reason=problem,
+                         size=size, mtime_ns=mtime, inode=inode)
 
 
-def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord]:
+def text_file_records(root: Path, options: SourceOptions, known: Known | None = None) -> Iterator[ItemRecord]:
     for path in walk_files(root, TEXT_EXTENSIONS):
         if bad := _bad_name(path, root):
             yield bad
             continue
         rel = _relative(path, root)
+        size, mtime, inode = stat = _stat(path)
+        if same := _unchanged(rel, stat, options, known):
+            yield same
+            continue
         uid, data, problem = _read(path, root, "text", options, keep=True)
         try:
             text = decode_text(data, options.encoding) if data else None
@@ -101,4 +131,5 @@ def text_file_records(root: Path, options: SourceOptions) -> Iterator[ItemRecord
         if text is not None and not text.strip():
             text, problem = None, "empty text"
         uid = uid or "path:" + rel
-        yield ItemRecord(uid=uid, path=rel, text=text, label=_folder_label(Path(rel), options), skip_reason=problem)
+        yield ItemRecord(uid=uid, path=rel, text=text, label=_folder_label(Path(rel), options), skip_reason=problem,
+                         size=size, mtime_ns=mtime, inode=inode)

@@ -17,7 +17,9 @@ FILE_READERS = {  # extension -> reader of a single file
 FOLDER_READERS = {"image": files.image_records, "text": files.text_file_records}
 
 
-def scan(source: str | Path, options: SourceOptions) -> Scan:
+def scan(source: str | Path, options: SourceOptions, known=None) -> Scan:
+    """known (folders): path -> (size, mtime_ns, uid) of files an earlier scan read; those unchanged
+    are not read again."""
     path = Path(source).expanduser()
     if not path.exists():
         raise ShoalError(f"source not found: {path}")
@@ -34,7 +36,7 @@ def scan(source: str | Path, options: SourceOptions) -> Scan:
             kind = "image" if images >= texts else "text"
         if kind not in FOLDER_READERS:
             raise ShoalError(f"unknown kind {kind!r}; use image or text")
-        return Scan(kind=kind, root=path, records=FOLDER_READERS[kind](path, options), reader=f"{kind}-folder")
+        return Scan(kind=kind, root=path, records=FOLDER_READERS[kind](path, options, known), reader=f"{kind}-folder")
     reader = FILE_READERS.get(path.suffix.lower())
     if reader is None:
         raise ShoalError(f"cannot read {path.name}: use a folder, or a .csv, .tsv, .jsonl or .txt file")

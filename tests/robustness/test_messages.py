@@ -1,0 +1,69 @@
+"""What the CLI says on a terminal: Ctrl-C ends cleanly on a line of its own, and no rate or progress
+bar shows when nothing was done. stderr is a real pseudo-terminal, so tqdm draws its bars as for a user."""
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+from .conftest import _env, cli, write_csv
+
+
+def _run_on_terminal(args, interrupt_when: str | None = None, timeout: float = 120) -> tuple[int, str, str]:
+    """Run `shoal ARGS` with stderr on a pty; with interrupt_when, send SIGINT once stderr shows that text."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 columns wide
+    p = subprocess.Popen([sys.executable, "-m", "desktop_app", *map(str, args)], env=_env(),
+                         stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    err, sent, deadline = b"", False, time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the process closed the terminal
+                break
+            if not chunk:
+                break
+            err += chunk
+        if interrupt_when and not sent and interrupt_when.encode() in err:
+            p.send_signal(signal.SIGINT)
+            sent = True
+        if p.poll() is not None and not ready:
+            break
+    os.close(master)
+    out = p.stdout.read()
+    return p.wait(timeout=30), out, err.decode("utf-8", "replace")
+
+
+def test_ctrl_c_during_embedding_exits_130_with_its_message_on_its_own_line(tmp_path):
+    src = write_csv(tmp_path / "texts.csv", 3000)
+    project = tmp_path / "p.shoal"
+    assert cli("new", project, "--source", src, "--id-column", "id")[0] == 0
+    rc, _, err = _run_on_terminal(["embed", project, "--batch-size", "16"], interrupt_when="embedding:")
+    assert rc == 130, err
+    lines = err.replace("\r\n", "\n").split("\n")
+    lines = [l.split("\r")[-1] for l in lines if l.strip()]  # what the terminal shows of each line
+    assert lines[-1] == "shoal: interrupted; everything done so far is saved", err
+    assert "embedding:" in err and sum("shoal: interrupted" in l for l in lines) == 1
+    assert "Traceback" not in err
+
+
+def test_embed_with_nothing_to_do_says_so_without_a_rate_or_bars(tmp_path):
+    src = write_csv(tmp_path / "texts.csv", 30)
+    project = tmp_path / "p.shoal"
+    assert cli("new", project, "--source", src, "--id-column", "id")[0] == 0
+    rc, out, err = _run_on_terminal(["embed", project])
+    assert rc == 0 and "embedding:" in err and "items/s" in out  # the first run works and says how fast
+    rc, out, err = _run_on_terminal(["embed", project])
+    assert rc == 0, err
+    assert out.strip() == "all 30 items already embedded; index up to date"
+    assert err.strip() == ""  # no "index: 0item" bar, no "41548 items/s"
