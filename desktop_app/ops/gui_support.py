@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +71,7 @@ def _head_lines(path: Path, options: SourceOptions) -> list[str]:
 # ---- batches -------------------------------------------------------------------------------------
 def cold_start_batch(project: Project, n: int, seed: int = 0) -> list[dict]:
     """A random batch of unlabeled, readable items: labelable before any embedding exists."""
-    rows = project.conn.execute(
-        "SELECT idx FROM items WHERE skip_reason IS NULL AND idx NOT IN (SELECT idx FROM labels)").fetchall()
-    idxs = np.array([r[0] for r in rows], np.int64)
+    idxs = project.unanswered_readable()
     if not len(idxs):
         return []
     pick = np.random.default_rng(seed + project.n_labeled()).choice(idxs, min(n, len(idxs)), replace=False)
@@ -209,10 +206,5 @@ def save_as(project: Project, target: str | Path) -> Path:
     target = Path(target)
     if target.exists():
         raise ShoalError(f"{target} already exists; pick another name")
-    with project.mutex:
-        dst = sqlite3.connect(target)
-        try:
-            project.conn.backup(dst)
-        finally:
-            dst.close()
+    project.backup_to(target)
     return target

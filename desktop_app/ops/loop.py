@@ -266,13 +266,7 @@ def pending_queue(project: Project) -> list[dict]:
 
 def answered_items(project: Project, idxs: list[int]) -> set[int]:
     """Those of `idxs` that have an answer (a label or a skip)."""
-    idxs = [int(i) for i in idxs]
-    out: set[int] = set()
-    for s in range(0, len(idxs), 500):
-        part = idxs[s:s + 500]
-        q = f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(part))})"
-        out.update(r[0] for r in project.conn.execute(q, part))
-    return out
+    return project.answered(idxs)
 
 
 def finish_round(project: Project, session: Session, strategy: str) -> dict:

@@ -143,7 +143,8 @@ class ProjectController(QObject):
         self.model_state.emit("")
         by_idx = {b["idx"]: b for b in annotated}
         for b in self.batch:
-            b.update({k: v for k, v in by_idx.get(b["idx"], {}).items() if k in ("guess", "confidence", "neighbours", "neighbour_name")})
+            b.update({k: v for k, v in by_idx.get(b["idx"], {}).items()
+                      if k in ("guess", "confidence", "neighbours", "neighbour_name")})
         if self.waiting or not self.batch:
             self.waiting = True
         self.request_round()

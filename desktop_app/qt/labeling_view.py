@@ -2,7 +2,6 @@
 neighbours, the batch position, and the label buttons. Everything user-provided is shown as plain text."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget

@@ -4,12 +4,21 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHeaderView, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.qt.label_bar import plain_tip
 from desktop_app.core.selection.registry import STRATEGIES
 from desktop_app.core.stopping import recommendation
+from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 
 LEARN_MODE = "— nothing (learn mode)"

@@ -1,6 +1,7 @@
 """Items and their embeddings in the project file, plus the embeddings .npy cache."""
 from __future__ import annotations
 
+import json
 from typing import Iterable
 
 import numpy as np
@@ -9,6 +10,7 @@ from desktop_app.core.sources import item_files
 from desktop_app.core.sources.base import ItemRecord
 from desktop_app.errors import ItemError, ShoalError
 from desktop_app.store import sidecar
+from desktop_app.store.base import ProjectParts
 from desktop_app.store.checks import text
 
 # The id users see (next, status, export, GUI, `label` arguments) is "id" in every row read here:
@@ -16,7 +18,7 @@ from desktop_app.store.checks import text
 # only for items whose source has none. "uid" is the internal key: never show it.
 
 
-class ItemsMixin:
+class ItemsMixin(ProjectParts):
     # ---- items -----------------------------------------------------------------------
     def add_items(self, records: Iterable[ItemRecord]) -> int:
         """Add records whose uid is new; return how many were added. Ids stay dense."""
@@ -200,9 +202,10 @@ class ItemsMixin:
         return int(self.conn.execute("SELECT count(*) FROM items WHERE review_reason IS NOT NULL").fetchone()[0])
 
     # ---- embeddings --------------------------------------------------------------------
-    def pending_embedding(self, limit: int) -> list[dict]:
+    def pending_embedding(self, limit: int, after: int = -1) -> list[dict]:
+        """Up to `limit` items not embedded yet (and readable), in idx order, from idx `after` + 1 on."""
         rows = self.conn.execute("SELECT idx, path, text FROM items WHERE embedded=0 AND skip_reason IS NULL "
-                                 "ORDER BY idx LIMIT ?", (int(limit),))
+                                 "AND idx > ? ORDER BY idx LIMIT ?", (int(after), int(limit)))
         return [dict(zip(("idx", "path", "text"), r)) for r in rows]
 
     def n_pending_embedding(self) -> int:
@@ -228,6 +231,12 @@ class ItemsMixin:
             # stamps only ever grow, so no cache built before the clear can look current after it
             self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
                               "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def embedded_flags(self) -> np.ndarray:
+        """Which items have an embedding, by the items' own flag (cheap: it never walks the embeddings)."""
+        mask = np.zeros(self.n_items, dtype=bool)
+        mask[np.fromiter((r[0] for r in self.conn.execute("SELECT idx FROM items WHERE embedded=1")), np.int64)] = True
+        return mask
 
     def embedded_mask(self) -> np.ndarray:
         mask = np.zeros(self.n_items, dtype=bool)

@@ -141,7 +141,7 @@ class Project(ItemsMixin, LabelsMixin):
     def close(self) -> None:
         if self.conn is not None:
             self.conn.raw.close()
-            self.conn = None
+            self.conn = None  # type: ignore[assignment]  # closed: any further use fails loudly
         if self._lock:
             self._lock.release()
             self._lock = None
@@ -212,6 +212,20 @@ class Project(ItemsMixin, LabelsMixin):
                 d.unlink()
             d.mkdir(exist_ok=True)
         return d
+
+    def backup_to(self, target: Path) -> None:
+        """Copy the project into a new file `target` with SQLite's online backup (consistent even
+        mid-session); a copy that fails part way is removed."""
+        with self.mutex:
+            try:
+                dst = sqlite3.connect(target)
+                try:
+                    self.conn.raw.backup(dst)
+                finally:
+                    dst.close()
+            except sqlite3.DatabaseError as e:
+                Path(target).unlink(missing_ok=True)
+                raise ShoalError(sqlite_problem(e, target)) from None
 
     # ---- arrays (head state, prediction snapshots) -----------------------------------
     def put_arrays(self, prefix: str, values: dict[str, np.ndarray]) -> None:

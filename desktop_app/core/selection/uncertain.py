@@ -9,6 +9,7 @@ from desktop_app.core.selection.scores import UNCERTAINTY
 
 
 def rank_by_uncertainty(ctx: SelectionContext, cand, n: int, measure: str, where: str) -> list[Pick]:
+    assert ctx.predict_proba is not None, "ranking needs a model (ctx.has_model)"
     proba = ctx.predict_proba(cand)
     scores = UNCERTAINTY[measure](proba)
     picks = thin_batch(ctx, cand, scores, n, lambda i, s: f"uncertain ({measure} {s:.2f}){where}")

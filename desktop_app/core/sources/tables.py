@@ -95,7 +95,7 @@ def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     for row_no, row in enumerate(reader, start=2):
         if not row:
             continue
-        get = lambda i: row[i] if i is not None and i < len(row) else None  # noqa: E731 - ragged rows
+        get = lambda i, row=row: row[i] if i is not None and i < len(row) else None  # noqa: E731 - ragged rows
         if len(row) <= ti:
             yield ItemRecord(uid=f"row:{row_no}", skip_reason=f"row {row_no} has {len(row)} fields, no text column")
             continue
