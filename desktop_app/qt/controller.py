@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.ops import gui_support
 from desktop_app.ops.embed import embed_pending
-from desktop_app.ops.loop import answered_items, describe, effective_strategy, open_session, set_search_label
+from desktop_app.ops.loop import answered_items, effective_strategy, open_session, set_search_label
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
 
@@ -257,6 +257,3 @@ class ProjectController(QObject):
         from desktop_app.ops.create import relink
 
         return relink(self.project, new_source, force=force)
-
-    def describe_items(self, idxs: list[int]) -> list[dict]:
-        return describe(self.project, [{"idx": i, "score": 0.0, "reason": ""} for i in idxs])

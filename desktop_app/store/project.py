@@ -5,6 +5,7 @@ sit beside the file in <name>.shoal-cache/ as rebuildable caches.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -216,15 +217,15 @@ class Project(ItemsMixin, LabelsMixin):
     def backup_to(self, target: Path) -> None:
         """Copy the project into a new file `target` with SQLite's online backup (consistent even
         mid-session); a copy that fails part way is removed."""
+        target, existed = Path(target), Path(target).exists()
         with self.mutex:
             try:
-                dst = sqlite3.connect(target)
-                try:
+                with contextlib.closing(sqlite3.connect(target)) as dst:
                     self.conn.raw.backup(dst)
-                finally:
-                    dst.close()
             except sqlite3.DatabaseError as e:
-                Path(target).unlink(missing_ok=True)
+                if not existed:
+                    with contextlib.suppress(OSError):
+                        target.unlink()
                 raise ShoalError(sqlite_problem(e, target)) from None
 
     # ---- arrays (head state, prediction snapshots) -----------------------------------
