@@ -56,6 +56,9 @@ class Project(ItemsMixin, LabelsMixin):
             project.set_meta({"created_at": time.time(), "shoal_schema": schema.SCHEMA_VERSION,
                               "project_id": uuid.uuid4().hex, **meta})
             return project
+        except sqlite3.DatabaseError as e:  # before the guarded connection existed (disk full, read-only...)
+            lock.release()
+            raise ShoalError(sqlite_problem(e, path)) from None
         except BaseException:
             lock.release()
             raise
