@@ -68,6 +68,8 @@ class SidePanel(QWidget):
         self.acc_bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0),
                                         beam=0.0, pen=pg.mkPen((60, 140, 220, 140), width=6))
         self.acc_plot.addItem(self.acc_bars)
+        self.acc_note = pg.TextItem("", color="#666", anchor=(0.5, 0.5))   # says why the plot is empty
+        self.acc_plot.addItem(self.acc_note)
         self.change_curve = self.change_plot.plot([], [], pen=pg.mkPen("#d9822b", width=2), symbol="t",
                                                   symbolSize=6, name="predictions changed", antialias=True)
         self.pos_curve = self.change_plot.plot([], [], pen=pg.mkPen("#3a9d4a", width=2), antialias=True)
@@ -174,6 +176,21 @@ class SidePanel(QWidget):
         self.acc_bars.setData(x=x, y=y, top=hi - y, bottom=y - lo)
         right = float(x.max()) if len(x) else 100.0
         self.acc_plot.setRange(xRange=(0, right * 1.05 + 1), yRange=(0, 1.02), padding=0)
+        self.acc_note.setText("" if acc else self._no_estimate_yet())
+        self.acc_note.setPos((right * 1.05 + 1) / 2, 0.5)
+
+    def _no_estimate_yet(self) -> str:
+        p = self.pc.project
+        if p is None:
+            return ""
+        from desktop_app.core.estimate import MIN_ANSWERS
+        from desktop_app.ops.loop import audit_share
+
+        share = audit_share(p)
+        if share <= 0:
+            return "no estimate:\naudit picks are off"
+        have = sum(1 for a in p.answered_asks() if a[2])
+        return f"estimate after {MIN_ANSWERS} audit answers\n({have} so far; {share:.0%} of each batch)"
 
     def _plot_changes(self, rounds: list[dict]) -> None:
         ch = [(r["round"], r["changed_fraction"]) for r in rounds if r.get("changed_fraction") is not None]

@@ -44,9 +44,10 @@ class ItemsMixin(ProjectParts):
         rows = {}
         for s in range(0, len(idxs), 500):
             part = idxs[s:s + 500]
-            review = "review_reason" if self._tracks_files() else "NULL"
-            q = (f"SELECT idx, uid, coalesce(source_id, uid), path, text, source_label, skip_reason, embedded, {review} "
-                 f"FROM items WHERE idx IN ({','.join('?' * len(part))})")
+            q = (f"SELECT idx, uid, coalesce(source_id, uid), path, text, source_label, skip_reason, embedded, "
+                 f"review_reason FROM items WHERE idx IN ({','.join('?' * len(part))})" if self._tracks_files() else
+                 f"SELECT idx, uid, coalesce(source_id, uid), path, text, source_label, skip_reason, embedded, "
+                 f"NULL FROM items WHERE idx IN ({','.join('?' * len(part))})")
             for r in self.conn.execute(q, part):
                 rows[r[0]] = dict(zip(("idx", "uid", "id", "path", "text", "source_label", "skip_reason", "embedded",
                                        "review_reason"), (r[0], *map(text, r[1:7]), r[7], text(r[8]))))
