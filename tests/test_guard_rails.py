@@ -66,3 +66,19 @@ def test_sql_only_in_store():
             if isinstance(node, ast.Attribute) and (node.attr in SQL_CALLS or node.attr == "conn"):
                 offenders.append(f"{rel}:{node.lineno} .{node.attr}")
     assert not offenders, f"SQL outside store/: {offenders}"
+
+
+MAX_MODULE_LINES, MAX_CLASS_LINES = 400, 250
+
+
+def test_modules_and_classes_stay_small():
+    """A module of at most 400 lines, a class of at most 250 (labelme's 3,000-line window is the warning)."""
+    big = []
+    for path in sorted(PKG.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_MODULE_LINES:
+            big.append(f"{path.relative_to(PKG)}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text, str(path))):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
+                big.append(f"{path.relative_to(PKG)}: class {node.name} {node.end_lineno - node.lineno + 1} lines")
+    assert not big, big

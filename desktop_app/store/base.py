@@ -1,4 +1,4 @@
-"""What the store mixins (items, labels) use of the Project they are mixed into, declared once so
+"""What the store mixins (items, embeddings, labels, rounds) use of the Project they are mixed into, declared once so
 the type checker can follow `self.conn`, `self.tx()`... in each mixin. Nothing here runs."""
 from __future__ import annotations
 
@@ -30,3 +30,5 @@ class ProjectParts:
         def n_items(self) -> int: ...
 
         def _tracks_files(self) -> bool: ...
+
+        def current_label(self, idx: int) -> tuple[int | None, str] | None: ...
