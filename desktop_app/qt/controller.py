@@ -163,6 +163,9 @@ class ProjectController(QObject):
         finish = None if not changed else ("refit" if mid_batch else "round")
         exclude = [b["idx"] for b in self.batch] if not self.waiting else []
         self.model_state.emit("Retraining and ranking…" if finish else "Ranking…")
+        # a batch prepared before these labels is stale: never serve it while a fresher one is on its way
+        # (it was chosen knowing fewer labels, e.g. "cold start" after two classes were labeled)
+        self.prefetched = None
 
         def work(progress, cancel):
             return gui_support.prepare_round(project, self.session, n, strategy, exclude=exclude, finish=finish)
