@@ -242,6 +242,10 @@ class ProjectController(QObject):
         if self.project is None or self.project.meta(key) == value:
             return
         self.project.set_meta({key: value})
+        if key == "audit_share" and self.session is not None:
+            from desktop_app.ops.loop import audit_share
+
+            self.session.audit_share = audit_share(self.project)
         if key == "k":
             self._open_session()
         else:

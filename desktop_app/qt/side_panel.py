@@ -51,12 +51,12 @@ class SidePanel(QWidget):
         box = QGroupBox("Learning curve and stopping signals")
         bl = QVBoxLayout(box)
         self.acc_plot = pg.PlotWidget()
-        self.acc_plot.setFixedHeight(170)
+        self.acc_plot.setFixedHeight(150)
         self.acc_plot.setLabel("left", "est. accuracy")
         self.acc_plot.setLabel("bottom", "labels")
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
         self.change_plot = pg.PlotWidget()
-        self.change_plot.setFixedHeight(135)
+        self.change_plot.setFixedHeight(120)
         self.change_plot.setLabel("left", "fraction")
         self.change_plot.getAxis("left").enableAutoSIPrefix(False)
         self.change_plot.setLabel("bottom", "round")
@@ -91,6 +91,9 @@ class SidePanel(QWidget):
         self.batch = QSpinBox(minimum=1, maximum=500)
         self.k = QSpinBox(minimum=5, maximum=1000, singleStep=10)
         self.k.setToolTip("Neighbours per labeled item that join the SEALS candidate pool")
+        self.audit = QSpinBox(minimum=0, maximum=50, suffix=" %")
+        self.audit.setToolTip("Share of each batch drawn at random from the unlabeled items (audit picks): the "
+                              "accuracy estimate is calibrated on them. 0 turns the estimate off.")
         self.search_for = QComboBox()
         self.search_for.setToolTip("Search mode: the next batches are the items most likely to carry this label "
                                    "(find more of a rare class). Learn mode: the items the model is least sure about.")
@@ -98,12 +101,14 @@ class SidePanel(QWidget):
         form.addRow("Find more of", self.search_for)
         form.addRow("Batch size", self.batch)
         form.addRow("k neighbours", self.k)
+        form.addRow("Audit share", self.audit)
         lay.addWidget(box)
         lay.addStretch(1)
         self.strategy.currentTextChanged.connect(lambda v: self._set("strategy", v))
         self.search_for.activated.connect(self._search_chosen)
         self.batch.editingFinished.connect(lambda: self._set("batch_size", self.batch.value()))
         self.k.editingFinished.connect(lambda: self._set("k", self.k.value()))
+        self.audit.editingFinished.connect(lambda: self._set("audit_share", self.audit.value() / 100))
         pc.opened.connect(self._load_settings)
         for sig in (pc.opened, pc.label_set_changed):
             sig.connect(self._load_search_labels)
@@ -124,6 +129,9 @@ class SidePanel(QWidget):
         self.strategy.setCurrentText(p.meta("strategy", "seals"))
         self.batch.setValue(int(p.meta("batch_size", 20)))
         self.k.setValue(int(p.meta("k", 100)))
+        from desktop_app.ops.loop import audit_share
+
+        self.audit.setValue(round(audit_share(p) * 100))
         self._loading = False
 
     def _load_search_labels(self, *_) -> None:
