@@ -145,3 +145,21 @@ def test_backup_to_copies_and_a_failed_copy_leaves_nothing(labeled_project, tmp_
             p.backup_to(tmp_path / "blocker" / "copy.shoal")   # cannot be created: one ShoalError
     with Project.open(tmp_path / "copy.shoal", readonly=True) as c:
         assert c.answered(range(12)) == set(range(7))
+
+
+@pytest.mark.parametrize("limit", [1000, 6000])
+def test_creating_a_project_on_a_full_disk_is_one_shoal_error(tmp_path, limit):
+    """SQLite failures are worded in store/ (as ShoalError) for Project.create too, where the CLI's
+    last-resort catch would otherwise be the only one. A "disk" on which no file grows past `limit` bytes."""
+    import subprocess
+    import sys
+
+    code = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+            f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+            "from desktop_app.store.project import Project; from desktop_app.errors import ShoalError\n"
+            "try:\n    Project.create(sys.argv[1], {'kind': 'text'})\n"
+            "except ShoalError as e:\n    print('ShoalError:', e)")
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.shoal")], capture_output=True, text=True,
+                         timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    assert res.stdout.startswith("ShoalError: cannot write ") and "the disk is full" in res.stdout
