@@ -30,7 +30,7 @@ DATASETS = {
 def flip(y: np.ndarray, share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """(noisy labels, positions flipped): `share` of the items get another class, drawn uniformly."""
     classes = np.unique(y)
-    n_flip = max(1, int(round(share * len(y))))
+    n_flip = max(1, round(share * len(y)))
     pos = np.sort(rng.choice(len(y), n_flip, replace=False))
     noisy = y.copy()
     for i in pos:

@@ -9,8 +9,8 @@ The score mixes both (higher = more suspicious); docs/benchmarks.md measures it 
 Pure numpy/sklearn/cleanlab: no Qt, no SQLite."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -66,8 +66,8 @@ def find_suspects(X: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0, k
     their class ids. Raises ValueError with fewer than two classes or two items. `cancel()` true: []."""
     import warnings
 
-    from cleanlab.filter import find_label_issues
-    from cleanlab.rank import get_label_quality_scores
+    from cleanlab.filter import find_label_issues  # type: ignore[import-untyped]
+    from cleanlab.rank import get_label_quality_scores  # type: ignore[import-untyped]
 
     y = np.asarray(y, np.int64)
     if len(y) < 2 or len(np.unique(y)) < 2:

@@ -4,8 +4,8 @@ The labeled, embedded items go to desktop_app.core.suspects; what comes back is 
 sees it: the item's own id, label names, the nearest labeled neighbours."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -40,8 +40,8 @@ class SuspectEntry:
     neighbours: tuple[Neighbour, ...]
 
     def reason(self) -> str:
-        parts = [f"a model that never saw it gives {self.suggested!r} {self.suggested_proba:.2f}, "
-                 f"its label {self.label_proba:.2f}"]
+        parts = [(f"a model that never saw it gives {self.suggested!r} {self.suggested_proba:.2f}, "
+                  f"its label {self.label_proba:.2f}")]
         if self.disagree:
             parts.append(f"{self.disagree} of its {self.asked} nearest labeled items carry another label "
                          f"(most: {self.neighbour_label!r})")
