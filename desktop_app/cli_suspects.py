@@ -10,7 +10,7 @@ def register(sub) -> dict:
     p = sub.add_parser("suspects", help="labeled items whose label looks wrong, most suspicious first")
     p.add_argument("project")
     p.add_argument("-n", type=int, default=20, help="how many to list (default 20; 0 = all)")
-    p.add_argument("--json", action="store_true", help="[{id, label, suggested, score, reason}]")
+    p.add_argument("--json", action="store_true", help="[{id, label, suggested, score, reason}] (+ path for files)")
     return {"suspects": cmd_suspects}
 
 
@@ -49,4 +49,5 @@ def cmd_suspects(args):
         return
     width = max([5] + [len(e.id) for e in entries])
     for e in entries:
-        print(f"{e.id:<{width}}  {e.score:.3f}  {e.label} -> {e.suggested}  ({e.reason()})")
+        where = f"  {e.path}" if e.path else ""
+        print(f"{e.id:<{width}}  {e.score:.3f}  {e.label} -> {e.suggested}{where}  ({e.reason()})")
