@@ -56,6 +56,16 @@ def test_neighbours_leave_the_item_out_even_with_duplicates():
     assert set(nb[0]) == {1, 3} and set(nb[1]) == {0, 3}
 
 
+def test_a_label_with_one_item_is_judged_too():
+    X, y = _digits()
+    y = y.copy()
+    y[0] = 42  # one item carries a label no other item has: no fold can learn it
+    ranked = find_suspects(X[:300], y[:300])
+    lone = next(s for s in ranked if s.pos == 0)
+    assert lone.label == 42 and lone.label_proba == 0.0 and lone.suggested == 0  # its digit is 0
+    assert [s.pos for s in ranked[:1]] == [0]
+
+
 def test_one_label_is_refused():
     with pytest.raises(ValueError, match="two labels"):
         find_suspects(np.eye(4, dtype=np.float32), np.zeros(4, np.int64))
@@ -83,7 +93,7 @@ def test_imported_labels_are_judged_in_two_commands(capsys, tmp_path, flipped_cs
     src, flipped = flipped_csv
     project = tmp_path / "posts.shoal"
     code, out, _ = run(capsys, "new", project, "--source", src, "--id-column", "id", "--label-column", "label")
-    assert code == 0 and "200 labeled" in out
+    assert code == 0 and "200 labeled" in out and f"shoal suspects {project}" in out
     code, out, err = run(capsys, "suspects", project, "-n", "20", "--json")
     assert code == 0, err
     rows = json.loads(out)
@@ -98,8 +108,11 @@ def test_imported_labels_are_judged_in_two_commands(capsys, tmp_path, flipped_cs
     with open(src, newline="", encoding="utf-8") as f:
         truth = {r["id"]: r["label"] for r in csv.DictReader(f)}
     assert all(by_id[i]["label"] == truth[i] for i in top)
-    # embedded now: a second run only reads the project, and prints the same ranking as text
+    # embedded now: a second run only reads the project (not a byte of it changes), and prints the
+    # same ranking as text
+    before = project.read_bytes()
     code, text, _ = run(capsys, "suspects", project, "-n", "3")
+    assert project.read_bytes() == before
     assert code == 0 and [l.split()[0] for l in text.splitlines()] == [r["id"] for r in rows[:3]]
     assert "nearest labeled items" in text
 

@@ -33,7 +33,7 @@ def _open_suspects(qtbot, window, path):
     def spy(channel, fn, *a, **k):  # which thread computes the list
         if channel == "suspects":
             inner = fn
-            fn = lambda p, c: (threads.add(threading.get_ident()), inner(p, c))[1]  # noqa: E731
+            fn = lambda p, c: (threads.add(threading.get_ident()), inner(p, c))[1]
         return submit(channel, fn, *a, **k)
     window.pc.runner.submit = spy
     qtbot.keyClick(window, Qt.Key_4, Qt.ControlModifier)  # View > Review suspicious labels
