@@ -13,7 +13,15 @@ from desktop_app.cli import main
 from qt_helpers import TIMEOUT_MS, wait_model
 from tests.test_suspects import flipped_csv  # noqa: F401 - the fixture
 
-SHOTS = os.environ.get("SHOAL_SCREENSHOTS", "/tmp")
+SHOTS = os.environ.get("SHOAL_SCREENSHOTS")  # a folder: the tests save their screenshots there (docs/gui.md)
+
+
+def _shot(qtbot, window, name: str) -> None:
+    qtbot.wait(300)  # widgets added to a shown layout appear on the next turns of the event loop
+    image = window.grab()
+    assert not image.isNull()
+    if SHOTS:
+        image.save(os.path.join(SHOTS, name))
 
 
 def _project(tmp_path, *args) -> str:
@@ -57,8 +65,7 @@ def test_walk_the_suspects_with_the_labeling_keys(qtbot, window, tmp_path, flipp
     assert "Why suspected:" in view.why.text() and "nearest labeled items" in view.why.text()
     assert view.view.text.toPlainText() == project.item(first.idx)["text"]
     assert view.strip.count() == 1 + 5 + 1  # caption, five neighbours, stretch
-    qtbot.wait(300)  # widgets added to a shown layout appear on the next turns of the event loop
-    window.grab().save(f"{SHOTS}/r12_suspects_text.png")
+    _shot(qtbot, window, "suspects-text.png")
 
     names = [l["name"] for l in project.label_set()]
     digit = names.index(first.suggested) + 1
@@ -98,8 +105,7 @@ def test_image_suspects_show_thumbnails(qtbot, window, tmp_path, labeled_image_f
         return sum(1 for w in cells if w is not None for label in w.findChildren(QLabel)
                    if not label.pixmap().isNull())
     qtbot.waitUntil(lambda: thumbs() == 5, timeout=20_000)
-    qtbot.wait(300)
-    window.grab().save(f"{SHOTS}/r12_suspects_image.png")
+    _shot(qtbot, window, "suspects-image.png")
 
 
 def test_too_few_labels_says_so(qtbot, window, tmp_path, text_csv):
