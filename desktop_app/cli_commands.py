@@ -355,6 +355,7 @@ def add_parsers(sub) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
     "desktop_app.cli_suspects",
+    "desktop_app.cli_map",
 )
 
 
