@@ -202,7 +202,20 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
-    (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
+    (docs / "benchmarks.md").write_text("\n".join(L) + "\n" + _kept_sections(docs / "benchmarks.md"))
+
+
+KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"
+
+
+def _kept_sections(path) -> str:
+    """The end of the page from the KEPT marker on (e.g. desktop_app.benchmarks.suspects), kept verbatim."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    at = old.find(KEPT)
+    return "\n" + old[at:] if at >= 0 else ""
 
 
 LABELS_RATIO_ANALYSIS = """### Why `seals` needs relatively many labels on Fashion-MNIST and 20 Newsgroups (second round, development sets)
