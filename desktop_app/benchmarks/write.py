@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.benchmarks import figures as F
+from desktop_app.benchmarks.compare import kept_block
 from desktop_app.core.simulate import summary_table
 from desktop_app.ops.plot import plot_curves
 
@@ -202,6 +203,7 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
+    w(kept_block(docs / "benchmarks.md"))  # the side-by-side section written by benchmarks.peers
     (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
 
 
