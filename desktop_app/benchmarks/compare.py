@@ -89,7 +89,12 @@ def table(summary: dict, budget: int, random_name: str | None = None) -> str:
     order = sorted(m, key=lambda k: (budget * 10 if m[k]["crossing"] is None else m[k]["crossing"], -m[k]["aulc"]))
     for k in order:
         d = m[k]
-        ratio = f"{d['crossing'] / base:.2f}" if base and d["crossing"] is not None else "-"
+        if d["crossing"] is None or not random_name:
+            ratio = "-"
+        elif base is None:  # random never reached the target: the ratio is below crossing / budget
+            ratio = f"< {d['crossing'] / budget:.2f}"
+        else:
+            ratio = f"{d['crossing'] / base:.2f}"
         if k == best:
             dl = da = "best peer"
         else:
