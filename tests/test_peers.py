@@ -82,3 +82,12 @@ def test_section_is_spliced_and_kept(tmp_path):
     text = page.read_text()
     assert text.count(compare.START) == 1 and "| b |" in text and "| a |" not in text and "body" in text
     assert compare.kept_block(page).startswith(compare.START) and "| b |" in compare.kept_block(page)
+
+
+def test_small_text_greedy_coreset_picks_what_shoal_kcenter_picks():
+    """Why the default run leaves st:GreedyCoreset out: on unit vectors it is Shoal's kcenter."""
+    X, y = _blobs(400)
+    res = peers.compare_on(X, y, ["kcenter", "st:GreedyCoreset"], seeds=1, budget=50, batch=10, init=10,
+                           log=lambda s: None)
+    a, b = res["runs"]["kcenter"][0], res["runs"]["st:GreedyCoreset"][0]
+    assert [sorted(p.get("asked", [])) for p in a] == [sorted(p.get("asked", [])) for p in b]

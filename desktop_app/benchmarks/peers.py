@@ -26,12 +26,16 @@ from desktop_app.benchmarks import compare
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.simulate import evaluate, full_supervision, initial_set, replay_index, run_one, split
 
-SHOAL = ["seals", "seals-plain", "hybrid", "margin", "entropy", "least-confidence", "kcenter", "random"]
+SHOAL = ["seals", "seals-plain", "hybrid", "margin", "entropy", "kcenter", "random"]
+# st:GreedyCoreset is left out by default: it picks exactly what Shoal's kcenter picks (tests/test_peers.py)
+# at about 60x its selection time (7 s a round on the Fashion dev pool); --methods can add it back
 PEERS = ["st:RandomSampling", "st:BreakingTies", "st:PredictionEntropy", "st:SEALS(BreakingTies)",
-         "st:EmbeddingKMeans", "st:GreedyCoreset"]
+         "st:EmbeddingKMeans"]
 DATASETS = {"fashion": "Fashion-MNIST t10k, 4,000-image stratified subset, EfficientNet-Lite0",
             "newsgroups": "20 Newsgroups test part, 2,000-post stratified subset, MiniLM"}
 COMMAND = "python -m desktop_app.benchmarks.peers"
+SPREAD = {"spread": {}, "spread-decay": {"decay": 50.0}, "spread-agree": {"agree": True},
+          "spread-both": {"decay": 100.0, "agree": True}}  # SpreadHead variants (benchmarks/spread.py)
 
 
 class HeadClassifier:
@@ -120,6 +124,19 @@ def _peer_loop(X, y, name, budget, batch, init, seed, split_idx, head_factory) -
     return curve
 
 
+def head_of(method: str, pool: np.ndarray):
+    """"margin+spread": strategy margin with the semi-supervised SpreadHead over this pool (an experiment,
+    benchmarks/spread.py); a plain name: Shoal's LinearHead."""
+    name, _, head = method.partition("+")
+    if head in SPREAD:
+        from desktop_app.benchmarks.spread import SpreadHead
+
+        return name, lambda: SpreadHead(pool, **SPREAD[head])
+    if head:
+        raise SystemExit(f"unknown head {head!r} in {method!r} (known: {', '.join(SPREAD)})")
+    return name, LinearHead
+
+
 def load(name: str):
     from desktop_app.benchmarks import datasets
 
@@ -137,15 +154,17 @@ def compare_on(X, y, methods: list[str], *, seeds: int, budget: int, batch: int,
         index = replay_index(X[split_idx[0]])
         for m in methods:
             t = time.time()
-            if m.startswith("st:"):
-                curve = run_peer(X, y, m, budget=budget, batch=batch, init=init, seed=seed, split_idx=split_idx)
+            name, head = head_of(m, X[split_idx[0]])
+            if name.startswith("st:"):
+                curve = run_peer(X, y, name, budget=budget, batch=batch, init=init, seed=seed, split_idx=split_idx,
+                                 head_factory=head)
             else:
-                curve = run_one(X, y, m, budget=budget, batch=batch, init=init, seed=seed, split_idx=split_idx,
-                                index=index, audit_share=0.0)
+                curve = run_one(X, y, name, budget=budget, batch=batch, init=init, seed=seed, split_idx=split_idx,
+                                index=index, audit_share=0.0, head_factory=head)
             runs[m].append(curve)
             log(f"seed {seed} {m:<24} {time.time() - t:5.1f}s final {curve[-1]['macro_f1']:.3f}")
     target = 0.95 * float(np.median(fulls))
-    peers = [m for m in methods if m.startswith("st:")] or methods
+    peers = [m for m in methods if m.startswith("st:") and "+" not in m] or methods
     summary = compare.summarise(runs, target, peers, budget)
     summary["full_supervision"] = float(np.median(fulls))
     return {"runs": runs, "summary": summary}
@@ -160,29 +179,31 @@ def plot(res: dict, key: str, n_items: int, path: Path) -> None:
     plot_curves(flat, path)
 
 
-def section(results: dict, args, minutes: float) -> str:
+def section(results: dict) -> str:
+    p = next(iter(results.values()))["params"]
+    minutes = sum(r["params"]["minutes"] for r in results.values())
     L = ["## Shoal and small-text side by side (development sets)\n",
-         f"```\n{COMMAND} --seeds {args.seeds} --budget {args.budget} --batch {args.batch} --init {args.init}\n```\n",
-         f"{args.seeds} seeds, {minutes:.1f} min on one core (niced). Every method gets the same cached embeddings, "
-         "the same split (80/20 stratified) and the same start set per seed, and the same head (Shoal's "
+         f"```\n{COMMAND} --seeds {p['seeds']} --budget {p['budget']} --batch {p['batch']} --init {p['init']}\n```\n",
+         f"{p['seeds']} seeds, {minutes:.0f} min in all on one shared core (niced). Every method gets the same cached "
+         "embeddings, the same split (80/20 stratified) and the same start set per seed, and the same head (Shoal's "
          "`LinearHead`: logistic regression, C=10, balanced class weights, refitted after every batch of "
-         f"{args.batch}); only the selection differs. `st:` rows are small-text {_st_version()} query strategies "
+         f"{p['batch']}); only the selection differs. `st:` rows are small-text {p['small_text']} query strategies "
          "driving Shoal's head (its `SEALS` with the index built single-threaded, k=100); the others are Shoal's "
          "registry strategies replayed by `core/simulate.run_one` with `audit_share=0`, i.e. without the random "
          "audit picks the app mixes in for its accuracy estimate (selection only). Target: 95% of the median "
          "full-supervision macro-F1. *Labels to 95%*: where the mean macro-F1 curve over seeds first reaches "
          "it, interpolated between rounds; *median of per-seed crossings*: the same per seed (a seed that "
          "never reaches it counts as never); *AULC*: mean macro-F1 over the label range "
-         f"{args.init}-{args.budget} (trapezoids), averaged over seeds; *Δ vs best peer*: 95% paired bootstrap "
+         f"{p['init']}-{p['budget']} (trapezoids), averaged over seeds; *Δ vs best peer*: 95% paired bootstrap "
          "interval over seeds (2,000 resamples, the same seeds for both) of method minus the best small-text "
          "strategy (fewest labels), negative labels / positive AULC = better; a resample whose mean curve "
-         f"never reaches the target counts as {args.budget} labels.\n"]
+         f"never reaches the target counts as {p['budget']} labels.\n"]
     for key, res in results.items():
         s = res["summary"]
         L.append(f"### {key}: {DATASETS[key]}\n")
         L.append(f"Pool {res['n_pool']} items, test {res['n_test']}; full supervision macro-F1 "
                  f"{s['full_supervision']:.3f}, target {s['target']:.3f}; best peer `{s['best_peer']}`.\n")
-        L.append(compare.table(s, args.budget, "st:RandomSampling") + "\n")
+        L.append(compare.table(s, res["params"]["budget"], "st:RandomSampling") + "\n")
         L.append(f"![{key}](curves/peers-{key}.png)\n")
     return "\n".join(L)
 
@@ -198,35 +219,53 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", default="fashion,newsgroups")
     ap.add_argument("--methods", default=",".join(SHOAL + PEERS))
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--budget", type=int, default=600)
+    ap.add_argument("--budget", type=int, default=500)
     ap.add_argument("--batch", type=int, default=25)
     ap.add_argument("--init", type=int, default=20)
     ap.add_argument("--docs", default="docs", help="where benchmarks.md and curves/ are; '' writes nothing")
-    ap.add_argument("--json", help="also write every curve here")
+    ap.add_argument("--json", help="also write every curve (with the items asked) here")
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from threadpoolctl import threadpool_limits
 
-    t0, results = time.time(), {}
+    results = {}
     methods = args.methods.split(",")
     with threadpool_limits(1):
         for key in args.sets.split(","):
+            t0 = time.time()
             X, y = load(key)
             res = compare_on(X, y, methods, seeds=args.seeds, budget=args.budget, batch=args.batch, init=args.init,
                              log=lambda s, k=key: print(f"{k} {s}", flush=True))
             tr, te = split(y, 0)
             res.update(n_pool=len(tr), n_test=len(te))
+            res["params"] = {"seeds": args.seeds, "budget": args.budget, "batch": args.batch, "init": args.init,
+                             "small_text": _st_version(), "minutes": (time.time() - t0) / 60}
             results[key] = res
             print(compare.table(res["summary"], args.budget, "st:RandomSampling"), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
-    if args.docs:
-        docs = Path(args.docs)
-        for key, res in results.items():
-            plot(res, key, res["n_pool"] + res["n_test"], docs / "curves" / f"peers-{key}.png")
-        compare.splice(docs / "benchmarks.md", section(results, args, (time.time() - t0) / 60))
-        print(f"wrote {docs / 'benchmarks.md'}")
+            if args.json:
+                Path(args.json).write_text(json.dumps(results, default=_plain))
+            if args.docs:
+                write(Path(args.docs), key, res)
     return 0
+
+
+def _plain(o):
+    return o.tolist() if hasattr(o, "tolist") else str(o)
+
+
+def write(docs: Path, key: str, res: dict) -> None:
+    """Save this set's curves (docs/curves/peers-KEY.json, without the items asked) and plot, then rewrite
+    the section from every set saved there, so sets can be rerun one at a time."""
+    curves = docs / "curves"
+    curves.mkdir(parents=True, exist_ok=True)
+    plot(res, key, res["n_pool"] + res["n_test"], curves / f"peers-{key}.png")
+    slim = {**res, "runs": {m: [[{k: v for k, v in p.items() if k not in ("asked", "start")} for p in c] for c in cs]
+                            for m, cs in res["runs"].items()}}
+    (curves / f"peers-{key}.json").write_text(json.dumps(slim, default=_plain))
+    saved = {k: json.loads((curves / f"peers-{k}.json").read_text()) for k in DATASETS
+             if (curves / f"peers-{k}.json").exists()}
+    compare.splice(docs / "benchmarks.md", section(saved))
+    print(f"wrote {docs / 'benchmarks.md'}", flush=True)
 
 
 if __name__ == "__main__":
