@@ -12,11 +12,11 @@ pytest.importorskip("small_text")
 from desktop_app.benchmarks import peers  # noqa: E402
 
 
-def _blobs(n=600, dim=12, classes=4, seed=0):
+def _blobs(n=600, dim=12, classes=4, seed=0, noise=1.0):
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((classes, dim))
     y = rng.integers(0, classes, n)
-    X = centres[y] + 1.0 * rng.standard_normal((n, dim))
+    X = centres[y] + noise * rng.standard_normal((n, dim))
     return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32), y
 
 
@@ -91,3 +91,17 @@ def test_small_text_greedy_coreset_picks_what_shoal_kcenter_picks():
                            log=lambda s: None)
     a, b = res["runs"]["kcenter"][0], res["runs"]["st:GreedyCoreset"][0]
     assert [sorted(p.get("asked", [])) for p in a] == [sorted(p.get("asked", [])) for p in b]
+
+
+def test_spread_head_learns_from_the_pool_structure():
+    """Two labels per class on well-separated blobs: label spreading over the kNN graph labels the pool
+    almost perfectly, and the head trained on labels + pseudo-labels predicts like a linear head."""
+    from desktop_app.benchmarks.spread import SpreadHead
+
+    X, y = _blobs(500, classes=3, seed=2, noise=0.4)
+    start = np.concatenate([np.flatnonzero(y == c)[:2] for c in range(3)])
+    head = SpreadHead(X, share=1.0).fit(X[start], y[start])
+    pos, pseudo, conf = head.spread(X[start], y[start])
+    assert not np.isin(pos, start).any() and set(pseudo) <= {0, 1, 2}
+    assert (pseudo == y[pos]).mean() > 0.9 and np.all(np.diff(conf) <= 1e-6)
+    assert (head.predict(X) == y).mean() > 0.9 and head.predict_proba(X).shape == (500, 3)
