@@ -14,6 +14,7 @@ def kcenter(inp: CoresetInput) -> Kept:
     groups = quotas(inp.y, inp.n_keep, inp.stratify)
     done, total = 0, sum(k for _, k in groups)
     for group, k in groups:
+        inp.check_cancel()
         v = X[group]
         centre = v.mean(axis=0)
         first = int(np.argmax(v @ centre))
