@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.coreset.base import CoresetInput, keep_count
+from desktop_app.core.coreset.curve import Curve, learning_curve
 from desktop_app.core.coreset.registry import METHODS, resolve
 from desktop_app.core.export.tables import FORMULA_START, neutral_cell
 from desktop_app.errors import ShoalError
@@ -33,6 +34,7 @@ class CoresetResult:
     n_labeled: int
     rows: list[KeepRow]
     notes: list[str] = field(default_factory=list)
+    curve: Curve | None = None   # with curve=True: held-out macro-F1 of the choice vs random at several shares
 
 
 def _labeled(project: Project):
@@ -65,7 +67,7 @@ def drop_suspects(inp: CoresetInput) -> np.ndarray:
 
 
 def coreset(project: Project, keep, method: str = "auto", stratify: bool = True, suspects: bool = False,
-            seed: int = 0, progress=None, cancel=None) -> CoresetResult:
+            seed: int = 0, progress=None, cancel=None, curve: bool = False) -> CoresetResult:
     name = resolve(method)
     idx, ids, notes = _labeled(project)
     if len(np.unique(ids)) < 2 and (METHODS[name].uses_proxy or suspects):
@@ -83,10 +85,11 @@ def coreset(project: Project, keep, method: str = "auto", stratify: bool = True,
             inp = CoresetInput(X, ids, min(n_keep, len(idx)), stratify=stratify, seed=seed, progress=progress,
                                cancel=cancel, names=names)
     kept = METHODS[name].fn(inp)
+    shape = learning_curve(inp, name) if curve else None
     items = {r["idx"]: r["id"] for r in project.items(idx[kept.positions])}
     rows = [KeepRow(int(idx[p]), items[int(idx[p])], names.get(int(ids[p]), ""), float(s), reason)
             for p, s, reason in zip(kept.positions, kept.scores, kept.reasons)]
-    return CoresetResult(name, len(idx), rows, notes)
+    return CoresetResult(name, len(idx), rows, notes, shape)
 
 
 def _is_keep_file(path: Path) -> bool:

@@ -244,13 +244,24 @@ class ProjectController(QObject):
             self.prefetched = None
             self.request_round()
 
-    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress) -> None:
+    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress, only=None) -> None:
         from desktop_app.ops.export import export
 
         project = self.project
         self.runner.submit("export", lambda p, c: export(project, out, fmt, with_predictions=with_predictions,
-                                                         overwrite=overwrite, progress=p),
+                                                         overwrite=overwrite, progress=p, only=only),
                            on_done=on_done, on_error=on_error, on_progress=on_progress)
+
+    def coreset(self, keep, method, on_done, on_error, on_progress) -> None:
+        """Choose the labeled items worth keeping (ops.coreset) with the learning curve of the choice."""
+        from desktop_app.ops.coreset import coreset
+
+        project = self.project
+        self.runner.submit("coreset", lambda p, c: coreset(project, keep, method, progress=p, cancel=c, curve=True),
+                           on_done=on_done, on_error=on_error, on_progress=on_progress)
+
+    def cancel_coreset(self) -> None:
+        self.runner.cancel("coreset")
 
     def relink(self, new_source: str, force: bool = False) -> str:
         from desktop_app.ops.create import relink

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QProgressBar, QPushButton, QVBoxLayout)
 
 from desktop_app.core.export.registry import EXPORTERS
+from desktop_app.qt.coreset_panel import CoresetPanel
 from desktop_app.qt.labeling_view import plain_label
 
 FORMAT_HELP = {"csv": "CSV table: id, path/text, label", "jsonl": "JSON Lines, one labeled item per line",
@@ -21,7 +22,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.pc = pc
         self.setWindowTitle("Export labeled dataset")
-        self.resize(620, 260)
+        self.resize(640, 300)
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.fmt = QComboBox()
@@ -43,6 +44,8 @@ class ExportDialog(QDialog):
         form.addRow("", self.preds)
         form.addRow("", self.overwrite)
         lay.addLayout(form)
+        self.subset = CoresetPanel(pc, self)
+        lay.addWidget(self.subset)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         lay.addWidget(self.progress)
@@ -72,13 +75,18 @@ class ExportDialog(QDialog):
             self.out.setText(d)
 
     def start(self) -> None:
+        try:
+            only = self.subset.only()
+        except ValueError as e:
+            self.result.setText(f"Not exported: {e}")
+            return
         self.go.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.result.setText("Exporting…")
         self.pc.export(self.out.text().strip(), self.fmt.currentData(), self.preds.isChecked(),
                        self.overwrite.isChecked(), on_done=self._done, on_error=self._failed,
-                       on_progress=self._progress)
+                       on_progress=self._progress, only=only)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
