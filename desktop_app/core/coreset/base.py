@@ -2,8 +2,8 @@
 how many to keep (keep_count), per-class quotas (quotas) and top-k within each group (top_per_group)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class Kept:
     reasons: list[str]
 
 
-def keep_count(keep: str | float | int, n: int) -> int:
+def keep_count(keep: str | float, n: int) -> int:
     """--keep 0.3 (a share, 0 < x < 1 ... 1 keeps all) or --keep 5000 (a count, at most n)."""
     text = str(keep).strip()
     try:

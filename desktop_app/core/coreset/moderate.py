@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_app.core.coreset.base import CoresetInput, Kept, class_centres, quotas, top_per_group
+from desktop_app.core.coreset.base import (
+    CoresetInput,
+    Kept,
+    class_centres,
+    quotas,
+    top_per_group,
+)
 
 
 def moderate(inp: CoresetInput) -> Kept:

@@ -2,8 +2,8 @@
 (desktop_app.benchmarks.coreset, figures in docs/benchmarks.md) found best."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from desktop_app.core.coreset.base import CoresetInput, Kept
 from desktop_app.core.coreset.ccs import ccs
