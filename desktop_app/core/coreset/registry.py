@@ -9,6 +9,7 @@ from desktop_app.core.coreset.base import CoresetInput, Kept
 from desktop_app.core.coreset.ccs import ccs
 from desktop_app.core.coreset.kcenter import kcenter
 from desktop_app.core.coreset.moderate import moderate
+from desktop_app.core.coreset.prototypes import prototypes
 from desktop_app.core.coreset.random_keep import random_keep
 from desktop_app.core.coreset.redundancy import redundancy
 from desktop_app.core.coreset.uncertainty import uncertainty
@@ -23,6 +24,7 @@ class Method:
 
 
 METHODS = {
+    "prototypes": Method(prototypes, "per class, one item nearest each of k-means' groups (no model)", False),
     "kcenter": Method(kcenter, "greedy k-center on the embeddings, per class", False),
     "uncertainty": Method(uncertainty, "hardest for the out-of-fold head, plus the most typical per class", True),
     "ccs": Method(ccs, "drop the hardest 10%, then cover easy to hard evenly (out-of-fold head)", True),
