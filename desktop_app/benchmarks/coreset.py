@@ -103,24 +103,33 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--json", help="also write the per-seed scores and the summary here")
     ap.add_argument("--quiet", action="store_true", help="no per-seed lines")
+    ap.add_argument("--docs", help="also write DOCS/curves/results/coreset.json, DOCS/curves/coreset.png and the "
+                                   "core-set section of DOCS/benchmarks.md")
     args = ap.parse_args(argv)
     methods = args.methods.split(",")
     if "random" not in methods:
         methods.append("random")
     keeps = [float(k) for k in args.keep.split(",")]
-    out = {}
+    out: dict = {}
+    t0 = time.time()
     for set_name in args.sets.split(","):
         X, y, _ = SETS[set_name]()
         t = time.time()
         scores = run_set(X, y, methods, keeps, args.seeds, log=(lambda *a: None) if args.quiet else print)
         rows = summary(scores, methods, keeps)
         print(table(set_name, scores, rows) + f"\n({len(y)} items, {time.time() - t:.0f}s)\n", flush=True)
-        out[set_name] = {"rows": rows, "all": scores["all"],
+        out[set_name] = {"rows": rows, "all": scores["all"], "n_items": len(y), "seconds": round(time.time() - t),
                          "per_seed": {f"{m}@{k}": v for (m, k), v in
                                       ((key, val) for key, val in scores.items() if key != "all")}}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
+    if args.docs:
+        from desktop_app.benchmarks.coreset_docs import write_docs
+
+        write_docs(args.docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
+                               "command": "python -m desktop_app.benchmarks.coreset " + " ".join(argv or __import__("sys").argv[1:]),
+                               "minutes": round((time.time() - t0) / 60, 1)})
     return 0
 
 

@@ -21,9 +21,10 @@ from desktop_app.qt.labeling_view import plain_label
 
 
 class CoresetPanel(QGroupBox):
-    def __init__(self, pc, parent=None):
+    def __init__(self, pc, parent=None, on_chosen=None):
         super().__init__("Subset", parent)
         self.pc = pc
+        self.on_chosen = on_chosen    # called after a choice is made (the dialog clears its last message)
         self.result = None            # the CoresetResult of the latest choice, for the current settings
         lay = QVBoxLayout(self)
         n = pc.project.n_labeled()
@@ -59,7 +60,8 @@ class CoresetPanel(QGroupBox):
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         self.plot = pg.PlotWidget()
-        self.plot.setMinimumHeight(170)
+        self.plot.setMinimumHeight(190)
+        self.plot.getAxis("left").setWidth(52)   # room for "0.95": narrower cuts the leading digits
         self.plot.setLabel("bottom", "share of the labeled items kept")
         self.plot.setLabel("left", "macro-F1 (held out)")
         self.plot.addLegend(offset=(-10, -10))
@@ -126,12 +128,15 @@ class CoresetPanel(QGroupBox):
         c = result.curve
         if c is not None:
             near = min(c.points, key=lambda p: abs(p.share - n / max(result.n_labeled, 1)))
-            text += (f" Trained on {near.share:.0%} of {c.n_train} and tested on {c.n_test} held-out items: "
+            splits = f" (mean of {c.repeats} splits)" if c.repeats > 1 else ""
+            text += (f" Trained on {near.share:.0%} of {c.n_train} and tested on {c.n_test} held-out items{splits}: "
                      f"macro-F1 {near.method_f1:.3f} vs {near.random_f1:.3f} for a random {near.share:.0%}, "
                      f"{c.all_f1:.3f} with all of them.")
         text += "".join(f" {note}." for note in result.notes)
         self.summary.setText(text)
         self._draw(c)
+        if self.on_chosen:
+            self.on_chosen()
 
     def _draw(self, c) -> None:
         self.plot.clear()

@@ -22,7 +22,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.pc = pc
         self.setWindowTitle("Export labeled dataset")
-        self.resize(640, 300)
+        self.resize(660, 320)
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.fmt = QComboBox()
@@ -44,13 +44,13 @@ class ExportDialog(QDialog):
         form.addRow("", self.preds)
         form.addRow("", self.overwrite)
         lay.addLayout(form)
-        self.subset = CoresetPanel(pc, self)
-        lay.addWidget(self.subset)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         lay.addWidget(self.progress)
         self.result = plain_label("")
         self.result.setWordWrap(True)
+        self.subset = CoresetPanel(pc, self, on_chosen=lambda: self.result.setText(""))
+        lay.insertWidget(1, self.subset)
         lay.addWidget(self.result)
         lay.addStretch(1)
         buttons = QHBoxLayout()
@@ -99,7 +99,9 @@ class ExportDialog(QDialog):
         self.go.setEnabled(True)
         n = len(self.files)
         notes = "".join(f"\n{note}" for note in getattr(files, "notes", []))
-        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{notes}")
+        subset = f" (the {len(self.subset.result.rows)} chosen items)" if self.subset.enabled.isChecked() \
+            and self.subset.result is not None else ""
+        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{subset}{notes}")
         self.open_folder.setVisible(True)
 
     def _failed(self, message: str) -> None:

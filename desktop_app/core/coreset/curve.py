@@ -11,6 +11,7 @@ from desktop_app.core.coreset.base import CoresetInput
 from desktop_app.core.coreset.registry import METHODS, resolve
 
 SHARES = (0.1, 0.2, 0.3, 0.5, 0.7)
+REPEAT_BELOW = 5000
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Curve:
     all_f1: float
     n_train: int
     n_test: int
+    repeats: int = 1
 
 
 def _f1(X_tr, y_tr, X_te, y_te) -> float:
@@ -39,7 +41,8 @@ def _f1(X_tr, y_tr, X_te, y_te) -> float:
 
 
 def learning_curve(inp: CoresetInput, method: str, shares=SHARES) -> Curve | None:
-    """None when there are too few items to hold any out (fewer than 2 per class or 40 in all)."""
+    """None when there are too few items to hold any out (fewer than 2 per class or 40 in all). Below
+    REPEAT_BELOW items the figures are means over 3 splits (a small held-out set is noisy)."""
     from desktop_app.core.simulate import split
 
     y = np.asarray(inp.y)
@@ -47,19 +50,24 @@ def learning_curve(inp: CoresetInput, method: str, shares=SHARES) -> Curve | Non
     if len(counts) < 2 or counts.min() < 2 or len(y) < 40:
         return None
     name = resolve(method)
-    tr, te = split(y, inp.seed)
-    X, Xte, ytr, yte = inp.X[tr], inp.X[te], y[tr], y[te]
-    base = replace(inp, X=X, y=ytr, proxy=None, progress=None)
-    points = []
-    for i, share in enumerate(shares):
-        inp.check_cancel()
-        n = max(1, int(round(share * len(tr))))
-        step = replace(base, n_keep=n, proxy=base.proxy)
-        kept = METHODS[name].fn(step).positions
-        base.proxy = step.proxy
-        rnd = METHODS["random"].fn(replace(base, n_keep=n)).positions
-        points.append(CurvePoint(share, n, _f1(X[kept], ytr[kept], Xte, yte), _f1(X[rnd], ytr[rnd], Xte, yte)))
-        inp.report(i + 1, len(shares) + 1)
-    all_f1 = _f1(X, ytr, Xte, yte)
-    inp.report(len(shares) + 1, len(shares) + 1)
-    return Curve(name, points, all_f1, len(tr), len(te))
+    repeats = 3 if len(y) < REPEAT_BELOW else 1
+    sums = np.zeros((len(shares), 2))
+    all_f1 = 0.0
+    for r in range(repeats):
+        tr, te = split(y, inp.seed + r)
+        X, Xte, ytr, yte = inp.X[tr], inp.X[te], y[tr], y[te]
+        base = replace(inp, X=X, y=ytr, seed=inp.seed + r, proxy=None, progress=None)
+        for i, share in enumerate(shares):
+            inp.check_cancel()
+            n = max(1, int(round(share * len(tr))))
+            step = replace(base, n_keep=n, proxy=base.proxy)
+            kept = METHODS[name].fn(step).positions
+            base.proxy = step.proxy
+            rnd = METHODS["random"].fn(replace(base, n_keep=n)).positions
+            sums[i] += (_f1(X[kept], ytr[kept], Xte, yte), _f1(X[rnd], ytr[rnd], Xte, yte))
+            inp.report(r * (len(shares) + 1) + i + 1, repeats * (len(shares) + 1))
+        all_f1 += _f1(X, ytr, Xte, yte)
+        inp.report((r + 1) * (len(shares) + 1), repeats * (len(shares) + 1))
+    points = [CurvePoint(share, max(1, int(round(share * len(tr)))), float(a / repeats), float(b / repeats))
+              for share, (a, b) in zip(shares, sums)]
+    return Curve(name, points, all_f1 / repeats, len(tr), len(te), repeats)
