@@ -36,28 +36,47 @@ def section(res: dict) -> list[str]:
             L.append(f"| {r['keep']:.0%} | {bold}{r['method']}{bold} | {r['macro_f1'][0]:.3f} | {_pts(r['vs_all'])} "
                      f"| {vr} |")
         L.append("")
-    L += ["![core-set curves](curves/coreset.png)", "", CORESET_ANALYSIS, END]
+    L += ["![core-set curves](curves/coreset.png)", "", "**Targets** (issue 16), computed from this run:", "",
+          *verdict(res, AUTO), "", CORESET_ANALYSIS, END]
     return L
 
 
-CORESET_ANALYSIS = """**Targets** (issue 16): at 50% kept, within 1 point of all items; at 30% kept, at least 2 points above
-a random 30%. See the tables: the 30% target is met on 20 Newsgroups only, and the 50% target is missed
-on Fashion-MNIST and 20 Newsgroups by every method measured (including random).
+def verdict(res: dict, method: str) -> list[str]:
+    """The issue's two targets for `method`, computed from the saved run: met or missed, per set."""
+    out = []
+    for keep, key, goal, text in ((0.5, "vs_all", -0.01, "at 50% kept, within 1 point of all items"),
+                                  (0.3, "vs_random", 0.02, "at 30% kept, at least 2 points above random")):
+        parts = []
+        for name, s in res["sets"].items():
+            row = next((r for r in s["rows"] if r["method"] == method and abs(r["keep"] - keep) < 1e-9), None)
+            if row is None or key not in row:
+                continue
+            best = max((r for r in s["rows"] if abs(r["keep"] - keep) < 1e-9 and key in r), key=lambda r: r[key][0])
+            got = row[key][0]
+            parts.append(f"{name} {100 * got:+.1f} ({'met' if got >= goal else 'missed'}; best method "
+                         f"`{best['method']}` {100 * best[key][0]:+.1f})")
+        out.append(f"- {text}: `{method}` " + ", ".join(parts))
+    return out
 
-**Why.** A linear head on frozen embeddings is not a deep net trained from scratch: it has ~d x classes
-weights, and on these sets its learning curve is still rising at the full pool (20 Newsgroups loses ~3
-points between 100% and a random 50%), so every item still carries information and no choice of half can
-be free. Selection via proxy (Coleman et al.) keeps what the proxy finds *hard*; that helps a large model
-with a surplus of easy data, but for a small head with little data the hardest items are the mislabeled
-and ambiguous ones, and keeping them first (`uncertainty`, `redundancy` weighted by the proxy, `kcenter`
-which favours outliers) is worse than random at 10-30% on the noisy sets (up to -13 points). Keeping only
-the easy ones (`moderate`, a pure "typical" ranking) fails the other way on clean data (digits). What
-works is what the literature on data pruning for small budgets predicts (Sorscher et al. 2022): keep
-*coverage* per class and drop *redundancy* - `prototypes`, one item nearest each k-means centre within
-each class, so dense regions of near-duplicates give one representative and sparse regions still get
-theirs. It is the only method never significantly below random on any set and share, and it is
-well above random at small shares; its advantage fades at 50% where a random half already covers the
-class. `ccs` (coverage over proxy-hardness bins, hardest 10% dropped) stays close to random everywhere."""
+
+CORESET_ANALYSIS = """**Why the targets are missed, and why `prototypes`.** A linear head on frozen embeddings is not a deep
+net trained from scratch: on these development sets its learning curve is still rising at the full pool
+(a random half loses 1-3 points), so most items still carry information and no half can be free of cost.
+Selection via proxy (Coleman et al.) keeps what the proxy finds *hard*; that pays when the labels are
+clean and the data redundant (digits: `uncertainty` and `redundancy` match all items at 30-50% kept),
+but on the noisier sets the hardest items are the ambiguous and mislabeled ones, and keeping them first
+(`uncertainty`, `redundancy` weighted by the proxy, `kcenter`, which favours outliers) is far below
+random at 10-30%. Keeping only the typical items (`moderate`) fails the other way. What held up on all
+three sets is what data-pruning studies predict for small budgets (Sorscher et al. 2022): keep
+*coverage* within each class and drop *redundancy*. `prototypes` (one item nearest each k-means centre
+within a class) turns a dense region of near-duplicates into one representative while sparse regions
+still get theirs; it is the only method measured that is never significantly below random, and it is
+well above random at 10% kept. Its lead shrinks as the share grows, because a random 30-50% already
+covers each class, which is why the 30% target (+2 over random) is missed: the gain there is about a
+point. `ccs` (coverage over proxy-hardness bins, hardest 10% dropped) stays close to random.
+Clustering runs on 32 principal components: in a side run on the development sets (5 seeds) that was as
+good as clustering the full embeddings, and it is 3x faster (20,000 synthetic 384-d items, 30% kept:
+14 s instead of 43 s)."""
 
 
 def plot(res: dict, path: Path) -> None:
