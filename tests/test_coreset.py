@@ -219,3 +219,20 @@ def test_export_only_with_predictions_keeps_unlabeled_rows_of_the_list(capsys, p
     rows = [json.loads(l) for l in (tmp_path / "o" / "labels.jsonl").read_text("utf-8").splitlines()]
     assert sorted(r["id"] for r in rows) == sorted(listed)
     assert {r["id"] for r in rows if r["label"] is None} == set(some[:2])
+
+
+def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
+    from desktop_app.benchmarks import coreset as bench
+    from desktop_app.benchmarks.coreset_docs import START, saved_section
+
+    (tmp_path / "benchmarks.md").write_text("# Selection benchmarks\n\nabove\n")
+    argv = ["--sets", "digits", "--methods", "prototypes,random", "--keep", "0.3", "--seeds", "2", "--quiet",
+            "--docs", str(tmp_path)]
+    assert bench.main(argv) == 0 and bench.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| 30% | prototypes |" in out and "over 2 seeds" in out
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert page.startswith("# Selection benchmarks\n\nabove\n") and page.count(START) == 1
+    assert "| 30% | **prototypes** |" in page and "at 30% kept, at least 2 points above random" in page
+    assert (tmp_path / "curves" / "coreset.png").stat().st_size > 1000
+    assert saved_section(tmp_path)[0] == START   # what the report appends when it rewrites the page
