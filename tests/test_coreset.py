@@ -236,3 +236,17 @@ def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
     assert "| 30% | **prototypes** |" in page and "at 30% kept, at least 2 points above random" in page
     assert (tmp_path / "curves" / "coreset.png").stat().st_size > 1000
     assert saved_section(tmp_path)[0] == START   # what the report appends when it rewrites the page
+
+
+def test_prototypes_in_pieces_keeps_the_quota(digit_set, monkeypatch):
+    """Large classes are clustered piece by piece (cost linear in the items): same quotas, no repeats."""
+    from desktop_app.core.coreset import prototypes
+
+    X, y = digit_set
+    monkeypatch.setattr(prototypes, "CHUNK", 12)
+    kept = prototypes.prototypes(CoresetInput(X, y, n_keep=200, seed=2))
+    assert len(set(kept.positions.tolist())) == 200
+    want = {int(y[g[0]]): k for g, k in quotas(y, 200, True)}
+    got = dict(zip(*np.unique(y[kept.positions], return_counts=True)))
+    assert {int(c): int(n) for c, n in got.items()} == want
+    assert kept.scores.sum() <= len(y) and kept.scores.min() >= 1   # each stands for its own group
