@@ -61,9 +61,11 @@ class CoresetPanel(QGroupBox):
         lay.addWidget(self.summary)
         self.plot = pg.PlotWidget()
         self.plot.setMinimumHeight(190)
-        self.plot.getAxis("left").setWidth(52)   # room for "0.95": narrower cuts the leading digits
+        left = self.plot.getAxis("left")
+        left.enableAutoSIPrefix(False)   # else 0.95 is drawn as "950" with a "(x0.001)" the label may cut
+        left.setWidth(48)
         self.plot.setLabel("bottom", "share of the labeled items kept")
-        self.plot.setLabel("left", "macro-F1 (held out)")
+        self.plot.setLabel("left", "macro-F1")
         self.plot.addLegend(offset=(-10, -10))
         self.plot.setVisible(False)
         lay.addWidget(self.plot)
