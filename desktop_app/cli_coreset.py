@@ -10,8 +10,8 @@ def register(sub) -> dict:
     p.add_argument("project")
     p.add_argument("--keep", required=True, help="a share of the labeled items (0.3) or a count (5000)")
     p.add_argument("--method", default="auto", choices=["auto", *METHODS],
-                   help=f"auto = {AUTO} (best on the development sets); "
-                        + "; ".join(f"{n}: {m.help}" for n, m in METHODS.items()))
+                   help=(f"auto = {AUTO} (best on the development sets); "
+                         + "; ".join(f"{n}: {m.help}" for n, m in METHODS.items())).replace("%", "%%"))
     p.add_argument("--out", required=True, help="CSV to write: id,label,score,reason")
     p.add_argument("--no-stratify", action="store_true", help="let class shares change (default: kept per class)")
     p.add_argument("--drop-suspects", action="store_true",

@@ -250,3 +250,10 @@ def test_prototypes_in_pieces_keeps_the_quota(digit_set, monkeypatch):
     got = dict(zip(*np.unique(y[kept.positions], return_counts=True)))
     assert {int(c): int(n) for c, n in got.items()} == want
     assert kept.scores.sum() <= len(y) and kept.scores.min() >= 1   # each stands for its own group
+
+
+def test_help_lists_every_method(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["coreset", "--help"])
+    out = capsys.readouterr().out
+    assert e.value.code == 0 and all(name in out for name in METHODS) and f"auto = {AUTO}" in out
