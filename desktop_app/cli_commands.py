@@ -95,7 +95,8 @@ def cmd_new(args):
         extra = [merged_phrase(merged, kind)] if merged else []
         extra += [f"{c['n_skipped']} unreadable (shoal status lists them)"] if c["n_skipped"] else []
         print(f"created {args.project}: {c['n_items']} {kind} items" + (f" ({', '.join(extra)})" if extra else "")
-              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}")
+              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}"
+              + (f" (or shoal suspects {args.project}: the labels that look wrong)" if project.n_labeled() else ""))
 
 
 def cmd_scan(args):
@@ -279,9 +280,12 @@ def cmd_bench(args):
 
 
 def add_parsers(sub) -> None:
+    from desktop_app.core.export.registry import EXPORTERS
+    from desktop_app.core.sources.registry import suffix_list
+
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
-    p.add_argument("--source", required=True)
+    p.add_argument("--source", required=True, help=f"a folder of images or texts, or a {suffix_list()} file")
     p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
     p.add_argument("--labels", help="comma-separated label names to start with")
     _source_args(p)
@@ -314,7 +318,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("export", help="write the labeled set for training code")
     p.add_argument("project")
     p.add_argument("out")
-    p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
+    p.add_argument("--format", default="csv", choices=list(EXPORTERS), metavar="FORMAT",
+                   help="; ".join(f"{name}: {e.help}" for name, e in EXPORTERS.items()))
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT when it holds nothing but a previous Shoal export")
@@ -360,6 +365,9 @@ def add_parsers(sub) -> None:
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
+    "desktop_app.cli_settings",
+    "desktop_app.cli_suspects",
+    "desktop_app.cli_map",
     "desktop_app.cli_coreset",
 )
 

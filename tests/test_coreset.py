@@ -223,7 +223,8 @@ def test_export_only_with_predictions_keeps_unlabeled_rows_of_the_list(capsys, p
 
 def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
     from desktop_app.benchmarks import coreset as bench
-    from desktop_app.benchmarks.coreset_docs import START, saved_section
+    from desktop_app.benchmarks.coreset_docs import START
+    from desktop_app.benchmarks.write import KEPT, _kept_sections
 
     (tmp_path / "benchmarks.md").write_text("# Selection benchmarks\n\nabove\n")
     argv = ["--sets", "digits", "--methods", "prototypes,random", "--keep", "0.3", "--seeds", "2", "--quiet",
@@ -235,7 +236,8 @@ def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
     assert page.startswith("# Selection benchmarks\n\nabove\n") and page.count(START) == 1
     assert "| 30% | **prototypes** |" in page and "at 30% kept, at least 2 points above random" in page
     assert (tmp_path / "curves" / "coreset.png").stat().st_size > 1000
-    assert saved_section(tmp_path)[0] == START   # what the report appends when it rewrites the page
+    assert START in _kept_sections(tmp_path / "benchmarks.md")   # the report keeps it when it rewrites the page
+    assert page.index(KEPT) < page.index(START)
 
 
 def test_prototypes_in_pieces_keeps_the_quota(digit_set, monkeypatch):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import replace
 
@@ -128,7 +129,7 @@ def main(argv=None) -> int:
         from desktop_app.benchmarks.coreset_docs import write_docs
 
         write_docs(args.docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
-                               "command": "python -m desktop_app.benchmarks.coreset " + " ".join(argv or __import__("sys").argv[1:]),
+                               "command": "python -m desktop_app.benchmarks.coreset " + " ".join(argv or sys.argv[1:]),
                                "minutes": round((time.time() - t0) / 60, 1)})
     return 0
 

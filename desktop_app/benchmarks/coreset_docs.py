@@ -1,6 +1,6 @@
 """The core-set section of docs/benchmarks.md and docs/curves/coreset.png, from the saved results
 (docs/curves/results/coreset.json). Written by `python -m desktop_app.benchmarks.coreset --docs docs`,
-and again by the report (desktop_app.benchmarks.write) whenever it rewrites the page."""
+and kept by the report (desktop_app.benchmarks.write keeps what follows its KEPT marker)."""
 from __future__ import annotations
 
 import json
@@ -107,12 +107,18 @@ def plot(res: dict, path: Path) -> None:
 
 
 def splice(page: Path, lines: list[str]) -> None:
+    """Put the section into the page: in place of its previous version, else at the end; always below
+    the report's KEPT marker, so `python -m desktop_app.benchmarks.report` keeps it when it rewrites the page."""
+    from desktop_app.benchmarks.write import KEPT
+
     text = page.read_text() if page.exists() else ""
     block = "\n".join(lines)
     if START in text and END in text:
         text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
+    if KEPT not in text or text.index(KEPT) > text.index(START):
+        text = text.replace(KEPT + "\n", "").replace(START, KEPT + "\n\n" + START, 1)
     page.write_text(text)
 
 
@@ -122,9 +128,3 @@ def write_docs(docs, res: dict) -> None:
     (docs / "curves" / "results" / "coreset.json").write_text(json.dumps(res))
     plot(res, docs / "curves" / "coreset.png")
     splice(docs / "benchmarks.md", section(res))
-
-
-def saved_section(docs) -> list[str]:
-    """For the report: the section from the saved results, or nothing before the first core-set run."""
-    path = Path(docs) / "curves" / "results" / "coreset.json"
-    return section(json.loads(path.read_text())) if path.exists() else []

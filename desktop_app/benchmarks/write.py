@@ -52,7 +52,7 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     misses: list[str] = []
     w = L.append
     w("# Selection benchmarks\n")
-    w(f"Regenerate everything on this page (numbers, tables, `docs/curves/*.png`) with one command:\n")
+    w("Regenerate everything on this page (numbers, tables, `docs/curves/*.png`) with one command:\n")
     w(f"```\n{COMMAND}\n```\n")
     w(f"Last run: Python {extras['environment']}; {extras['seeds']} seeds; {extras['total_s'] / 60:.1f} min in all "
       f"({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())}). Embeddings are cached per dataset "
@@ -202,10 +202,20 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
-    from desktop_app.benchmarks.coreset_docs import saved_section
+    (docs / "benchmarks.md").write_text("\n".join(L) + "\n" + _kept_sections(docs / "benchmarks.md"))
 
-    L += saved_section(docs)   # the core-set section, from its own saved run (desktop_app.benchmarks.coreset)
-    (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
+
+KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"
+
+
+def _kept_sections(path) -> str:
+    """The end of the page from the KEPT marker on (e.g. desktop_app.benchmarks.suspects), kept verbatim."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    at = old.find(KEPT)
+    return "\n" + old[at:] if at >= 0 else ""
 
 
 LABELS_RATIO_ANALYSIS = """### Why `seals` needs relatively many labels on Fashion-MNIST and 20 Newsgroups (second round, development sets)

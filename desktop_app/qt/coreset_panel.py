@@ -101,11 +101,14 @@ class CoresetPanel(QGroupBox):
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.summary.setText("Choosing…")
-        self.pc.coreset(self.keep(), self.method.currentData(), on_done=self._done, on_error=self._failed,
-                        on_progress=self._progress)
+        from desktop_app.ops.coreset import coreset
+
+        project, keep, method = self.pc.project, self.keep(), self.method.currentData()
+        self.pc.runner.submit("coreset", lambda p, c: coreset(project, keep, method, progress=p, cancel=c, curve=True),
+                              on_done=self._done, on_error=self._failed, on_progress=self._progress)
 
     def stop(self) -> None:
-        self.pc.cancel_coreset()
+        self.pc.runner.cancel("coreset")
         self._idle()
         self.summary.setText("Cancelled")
 
