@@ -15,7 +15,7 @@ def register(sub) -> dict:
     p.add_argument("--out", required=True, help="CSV to write: id,label,score,reason")
     p.add_argument("--no-stratify", action="store_true", help="let class shares change (default: kept per class)")
     p.add_argument("--drop-suspects", action="store_true",
-                   help="drop labels cleanlab flags as likely errors (out-of-fold model) before choosing")
+                   help="drop the labels `shoal suspects` flags as likely errors before choosing")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it is a keep file Shoal wrote")
     return {"coreset": cmd_coreset}

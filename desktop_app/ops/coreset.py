@@ -56,14 +56,12 @@ def _labeled(project: Project):
 
 
 def drop_suspects(inp: CoresetInput) -> np.ndarray:
-    """Positions cleanlab flags as likely label errors on the out-of-fold probabilities."""
-    from cleanlab.filter import find_label_issues
+    """Positions `shoal suspects` flags (core.suspects: cleanlab's confident-learning filter on the
+    out-of-fold probabilities)."""
+    from desktop_app.core.suspects import find_suspects
 
-    from desktop_app.core.learning.oof import out_of_fold_proba
-
-    proba, classes = out_of_fold_proba(inp.X, inp.y, seed=inp.seed)
-    labels = np.searchsorted(classes, inp.y)
-    return np.flatnonzero(find_label_issues(labels, proba, filter_by="prune_by_noise_rate"))
+    return np.array(sorted(s.pos for s in find_suspects(inp.X, inp.y, seed=inp.seed, cancel=inp.cancel)
+                           if s.flagged), np.int64)
 
 
 def coreset(project: Project, keep, method: str = "auto", stratify: bool = True, suspects: bool = False,
