@@ -353,6 +353,7 @@ def add_parsers(sub) -> None:
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
+    "desktop_app.cli_models",
 )
 
 
