@@ -88,7 +88,8 @@ def cmd_new(args):
     from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
-    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
+    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels,
+                          copy_encoder=args.copy_encoder)
     with project:
         c, kind = project.counts(), project.meta("kind")
         merged = sum(m["copies"] for m in project.merged())
@@ -277,7 +278,10 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
     p.add_argument("--source", required=True)
-    p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
+    p.add_argument("--encoder", help="minilm (text), efficientnet-lite0 (images), or PATH/model.onnx: your own "
+                                     "model, described by PATH/model.json beside it")
+    p.add_argument("--copy-encoder", action="store_true",
+                   help="copy your own model (and its sidecar, tokenizer) beside the project, so it stays portable")
     p.add_argument("--labels", help="comma-separated label names to start with")
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
