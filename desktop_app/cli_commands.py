@@ -313,7 +313,9 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("export", help="write the labeled set for training code")
     p.add_argument("project")
     p.add_argument("out")
-    p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
+    from desktop_app.core.export.registry import EXPORTERS
+
+    p.add_argument("--format", default="csv", help=f"{', '.join(EXPORTERS)} (onnx: the model from `shoal train`)")
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT when it holds nothing but a previous Shoal export")

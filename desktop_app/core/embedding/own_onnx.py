@@ -58,6 +58,9 @@ class OwnOnnxEncoder:
     def model_path(self) -> Path:
         return self.spec.model
 
+    def export_spec(self) -> EncoderSpec:
+        return self.spec
+
     def files(self) -> list[Path]:
         """The files that make this encoder (to copy it beside a project)."""
         return [p for p in (self.spec.model, self.spec.sidecar, self.spec.tokenizer) if p is not None]
