@@ -13,7 +13,8 @@ from desktop_app.qt.labeling_view import plain_label
 
 FORMAT_HELP = {"csv": "CSV table: id, path/text, label", "jsonl": "JSON Lines, one labeled item per line",
                "imagefolder": "one folder per label with the image files (images only)",
-               "hf": "Hugging Face datasets layout, with embeddings"}
+               "hf": "Hugging Face datasets layout, with embeddings",
+               "onnx": "one ONNX classifier (encoder + the model from `shoal train`)"}
 
 
 class ExportDialog(QDialog):
