@@ -161,3 +161,58 @@ def test_refusals(capsys, tmp_path, text_csv, image_folder):
     assert run(capsys, "embed", p, "--reembed")[0] == 0
     code, _, err = run(capsys, "predict", p, text_csv, "--out", tmp_path / "p2.csv")
     assert code == 0  # same encoder files: the same identity, the model still fits
+
+
+def test_a_damaged_stored_model_is_refused_and_train_again_mends_it(capsys, tmp_path, text_csv):
+    import sqlite3
+
+    p = text_project(capsys, tmp_path, text_csv, encoder=text_encoder(tmp_path / "enc"))
+    assert run(capsys, "train", p, "--head", "mlp")[0] == 0
+    con = sqlite3.connect(p)
+    n = con.execute("SELECT length(data) FROM arrays WHERE name='model.w0'").fetchone()[0]
+    con.execute("UPDATE arrays SET data=? WHERE name='model.w0'", (np.full(n // 4, np.nan, np.float32).tobytes(),))
+    con.commit()
+    con.close()
+    code, _, err = run(capsys, "predict", p, text_csv, "--out", tmp_path / "pred.csv")
+    assert code == 2 and "trained model in news.shoal is damaged" in one_line_error(err) and "shoal train" in err
+    con = sqlite3.connect(p)
+    con.execute("UPDATE arrays SET dtype='object' WHERE name='model.w0'")  # never handed to numpy
+    con.commit()
+    con.close()
+    code, _, err = run(capsys, "export", p, tmp_path / "out", "--format", "onnx")
+    assert code == 2 and "damaged" in one_line_error(err)
+    assert run(capsys, "train", p, "--head", "mlp")[0] == 0
+    assert run(capsys, "predict", p, text_csv, "--out", tmp_path / "pred.csv")[0] == 0
+
+
+def test_imported_vectors_train_but_cannot_predict_new_items(capsys, tmp_path, text_csv):
+    p = tmp_path / "imp.shoal"
+    assert run(capsys, "new", p, "--source", text_csv, "--id-column", "id", "--label-column", "label")[0] == 0
+    ids = [r["id"] for r in read_csv(text_csv)]
+    np.save(tmp_path / "v.npy", np.random.default_rng(0).normal(size=(len(ids), 12)).astype(np.float32))
+    (tmp_path / "v.ids").write_text("\n".join(ids))
+    assert run(capsys, "import-embeddings", p, tmp_path / "v.npy", "--ids", tmp_path / "v.ids")[0] == 0
+    code, out, _ = run(capsys, "train", p)
+    assert code == 0 and "trained a logreg head on 120 labeled items" in out
+    code, _, err = run(capsys, "predict", p, text_csv, "--out", tmp_path / "pred.csv")
+    assert code == 2 and "were imported" in one_line_error(err)
+    code, _, err = run(capsys, "export", p, tmp_path / "out", "--format", "onnx")
+    assert code == 2 and "were imported" in one_line_error(err) and "hf" in err
+
+
+def test_mlp_head_round_trips_as_plain_arrays():
+    from desktop_app.core.learning.mlp import MLPHead
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 6)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64) + 2 * (X[:, 1] > 0.5)
+    head = MLPHead(hidden=16, alpha=1e-3).fit(X, y)
+    again = MLPHead.from_arrays(head.to_arrays(), dim=6)
+    assert np.array_equal(again.predict_proba(X), head.predict_proba(X))
+    assert (head.predict(X) == y).mean() > 0.8
+    with pytest.raises(ValueError):
+        MLPHead.from_arrays(head.to_arrays(), dim=7)
+    broken = head.to_arrays()
+    broken["w1"] = broken["w1"][:, :2]
+    with pytest.raises(ValueError):
+        MLPHead.from_arrays(broken)

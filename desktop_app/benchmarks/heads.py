@@ -33,6 +33,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--strategy", default="seals")
+    ap.add_argument("--alpha", type=float, help="the MLP's L2 penalty (default: MLPHead's)")
+    ap.add_argument("--lr", type=float, help="the MLP's Adam step (default: MLPHead's)")
     ap.add_argument("--newsgroups-wheel")
     args = ap.parse_args(argv)
     X, y, _ = (datasets.fashion_mnist(4000, part="t10k") if args.dataset == "fashion" else
@@ -45,7 +47,11 @@ def main(argv=None) -> int:
         labeled = np.unique(np.concatenate([curve[0]["start"]] + [p["asked"] for p in curve if "asked" in p]))
         Xl, yl = X[tr][labeled], y[tr][labeled]
         line = [f"seed {seed}: {len(labeled)} labels ({args.strategy})"]
-        for name, cls in HEADS.items():
+        heads = dict(HEADS)
+        given = {k: v for k, v in (("alpha", args.alpha), ("lr", args.lr)) if v is not None}
+        if given:
+            heads["mlp"] = lambda: HEADS["mlp"](**given)
+        for name, cls in heads.items():
             t = time.perf_counter()
             f1 = macro_f1(cls().fit(Xl, yl), X[te], y[te])
             fit_s = time.perf_counter() - t

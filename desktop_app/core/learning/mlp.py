@@ -8,14 +8,15 @@ import numpy as np
 
 from desktop_app.core.learning.heads import threadpool_limits
 
-EARLY_STOP_MIN = 40  # fewer labels than this, or a class with fewer than 3: no held-out split to stop on
+EARLY_STOP_MIN = 100  # fewer labels than this, or a class with fewer than 3: too few held out to stop on (the L2 penalty regularises)
 
 
 class MLPHead:
     kind = "mlp"
 
-    def __init__(self, hidden: int = 256, alpha: float = 1e-3, max_iter: int = 300, seed: int = 0):
+    def __init__(self, hidden: int = 256, alpha: float = 1.0, max_iter: int = 300, seed: int = 0, lr: float = 1e-3):
         self.hidden, self.alpha, self.max_iter, self.seed = int(hidden), float(alpha), int(max_iter), int(seed)
+        self.lr = float(lr)  # Adam's step (fit only; not saved)
         self.classes_: np.ndarray = np.empty(0, np.int64)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
@@ -37,14 +38,20 @@ class MLPHead:
             return self
         early = len(y) >= EARLY_STOP_MIN and counts.min() >= 3
         model = MLPClassifier(hidden_layer_sizes=(self.hidden,), alpha=self.alpha, max_iter=self.max_iter,
-                              early_stopping=early, validation_fraction=0.15, n_iter_no_change=10,
-                              random_state=self.seed)
+                              early_stopping=early, validation_fraction=0.15, n_iter_no_change=20,
+                              learning_rate_init=self.lr, random_state=self.seed)
+        # standardised inputs (L2-normalised embeddings have features ~1/sqrt(dim): Adam then stalls and
+        # early stopping gives up after a few epochs); the scaling is folded into the first layer afterwards
+        X = np.asarray(X, np.float64)
+        mu, sd = X.mean(axis=0), X.std(axis=0)
+        sd[sd < 1e-8] = 1.0
         with threadpool_limits(1), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(np.asarray(X, np.float32), y)
+            model.fit((X - mu) / sd, y)
+        w0, b0 = model.coefs_[0] / sd[:, None], model.intercepts_[0] - (mu / sd) @ model.coefs_[0]
         self.classes_ = model.classes_.astype(np.int64)
-        self.weights = [w.astype(np.float32) for w in model.coefs_]
-        self.biases = [b.astype(np.float32) for b in model.intercepts_]
+        self.weights = [w.astype(np.float32) for w in [w0, *model.coefs_[1:]]]
+        self.biases = [b.astype(np.float32) for b in [b0, *model.intercepts_[1:]]]
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
