@@ -202,6 +202,9 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
+    from desktop_app.benchmarks.heads import ANALYSIS as HEADS_ANALYSIS  # dev-set figures of their own command
+
+    w(HEADS_ANALYSIS)
     (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
 
 

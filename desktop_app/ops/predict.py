@@ -40,13 +40,13 @@ def predict_rows(project: Project, source, options: SourceOptions, progress=None
     for s in range(0, len(records), BATCH):
         part = records[s:s + BATCH]
         usable = [r for r in part if r.skip_reason is None]
-        payloads = [str(found.root / r.path) if kind == "image" else r.text for r in usable]
+        payloads = [str(found.root / str(r.path)) if kind == "image" else r.text for r in usable]
         vectors, good, bad = encode_payloads(enc, payloads) if usable else (np.zeros((0, 1)), [], {})
         proba = model.head.predict_proba(vectors) if len(good) else np.zeros((0, len(model.class_names)))
         by_rec = {id(usable[i]): p for i, p in zip(good, proba)}
         reasons = {id(usable[i]): why for i, why in bad.items()}
         for r in part:
-            row = {"id": r.shown_id, where: r.path if kind == "image" else r.text}
+            row: dict[str, object] = {"id": r.shown_id, where: r.path if kind == "image" else r.text}
             p = by_rec.get(id(r))
             if p is None:
                 row["note"] = r.skip_reason or reasons.get(id(r)) or "cannot be read"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ MODEL = "model"  # arrays prefix and meta key of the trained model
 
 @dataclass
 class TrainedModel:
-    head: object           # a fitted head of core.learning.registry.HEADS
+    head: Any              # a fitted head of core.learning.registry.HEADS
     kind: str              # its registry name
     class_names: list[str]  # label names in the order of the head's classes
     info: dict

@@ -109,7 +109,7 @@ def _read_parquet(path: Path, id_column: str | None, vector_column: str | None) 
         raise ShoalError(f"{path}: the vectors have different lengths ({int(lengths.min())} to {int(lengths.max())})")
     if len(ids) and d * len(ids) != len(flat):
         raise ShoalError(f"{path}: the vector column does not hold {len(ids)} vectors of one length")
-    return ids, _checked_array(flat.reshape(len(ids), max(d, 1)) if len(ids) else flat.reshape(0, 1), path)
+    return [str(i) for i in ids], _checked_array(flat.reshape(len(ids), max(d, 1)) if len(ids) else flat.reshape(0, 1), path)
 
 
 def import_vectors(project: Project, ids: list[str], vectors: np.ndarray, name: str = "external",

@@ -82,16 +82,16 @@ def compose(spec: EncoderSpec, head_kind: str, arrays: dict[str, np.ndarray]):
         v = b.node("Flatten", [v], axis=1)
     else:
         names = spec.inputs
-        ids = names["input_ids"]
+        ids = str(names["input_ids"])
+        token_types = names.get("token_type_ids")
         mask_name = names.get("attention_mask") or "attention_mask"
         keep = [i for i in inputs if i.name in (ids, mask_name)]
         new_inputs = []
         if names.get("attention_mask") is None:
             new_inputs.append(helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["N", "T"]))
-        if names.get("token_type_ids"):
-            keep = [i for i in keep if i.name != names["token_type_ids"]]
+        if token_types:  # zeros of the ids' own type, made before the encoder's nodes
             b.target = b.pre
-            b.identity(b.node("Sub", [ids, ids]), names["token_type_ids"])
+            b.identity(b.node("Sub", [ids, ids]), token_types)
             b.target = b.post
         hidden = output
         if spec.pool == "none":
