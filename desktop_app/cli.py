@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import sys
 
 from desktop_app import __version__
 from desktop_app.cli_commands import COMMANDS, add_parsers
 from desktop_app.errors import ShoalError
+from desktop_app.store.guard import DatabaseError
 
 EPILOG = """examples:
   shoal demo                                        open the GUI on the bundled sample
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         _end_progress_lines()
         print("shoal: interrupted; everything done so far is saved", file=sys.stderr)
         return 130
-    except sqlite3.DatabaseError as e:
+    except DatabaseError as e:  # a failure no store method worded (they all should)
         from desktop_app.errors import sqlite_problem
 
         print(f"shoal: error: {sqlite_problem(e, getattr(args, 'project', 'the project file'))}", file=sys.stderr)

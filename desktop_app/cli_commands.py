@@ -275,9 +275,12 @@ def cmd_bench(args):
 
 
 def add_parsers(sub) -> None:
+    from desktop_app.core.export.registry import EXPORTERS
+    from desktop_app.core.sources.registry import suffix_list
+
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
-    p.add_argument("--source", required=True)
+    p.add_argument("--source", required=True, help=f"a folder of images or texts, or a {suffix_list()} file")
     p.add_argument("--encoder", help="minilm (text), efficientnet-lite0 (images), or PATH/model.onnx: your own "
                                      "model, described by PATH/model.json beside it")
     p.add_argument("--copy-encoder", action="store_true",
@@ -313,9 +316,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("export", help="write the labeled set for training code")
     p.add_argument("project")
     p.add_argument("out")
-    from desktop_app.core.export.registry import EXPORTERS
-
-    p.add_argument("--format", default="csv", help=f"{', '.join(EXPORTERS)} (onnx: the model from `shoal train`)")
+    p.add_argument("--format", default="csv", choices=list(EXPORTERS), metavar="FORMAT",
+                   help="; ".join(f"{name}: {e.help}" for name, e in EXPORTERS.items()))
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT when it holds nothing but a previous Shoal export")
@@ -360,6 +362,7 @@ def add_parsers(sub) -> None:
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
     "desktop_app.cli_models",
+    "desktop_app.cli_settings",
 )
 
 

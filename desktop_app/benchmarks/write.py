@@ -52,7 +52,7 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     misses: list[str] = []
     w = L.append
     w("# Selection benchmarks\n")
-    w(f"Regenerate everything on this page (numbers, tables, `docs/curves/*.png`) with one command:\n")
+    w("Regenerate everything on this page (numbers, tables, `docs/curves/*.png`) with one command:\n")
     w(f"```\n{COMMAND}\n```\n")
     w(f"Last run: Python {extras['environment']}; {extras['seeds']} seeds; {extras['total_s'] / 60:.1f} min in all "
       f"({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())}). Embeddings are cached per dataset "

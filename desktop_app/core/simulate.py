@@ -64,7 +64,7 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive,
                       audit_share=audit_share)
     asked: list[tuple] = []  # (proba when picked, classes, audit, truth, labels then): the accuracy estimate
-    curve = []
+    curve: list[dict] = []
     select_s = 0.0
     snapshot = np.sort(rng.choice(len(ytr), min(2000, len(ytr)), replace=False))
     prev_pred = None

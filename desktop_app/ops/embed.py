@@ -107,12 +107,10 @@ def embed_pending(project: Project, progress: Progress | None = None, cancel: Ca
 
 def _pending_batches(project: Project, batch_size: int):
     """Rows not embedded yet, batch by batch in idx order (the next batch is read before the
-    current one is stored, so it cannot come from `pending_embedding`)."""
+    current one is stored, so each read starts after the last idx read)."""
     last = -1
     while True:
-        rows = [dict(zip(("idx", "path", "text"), r)) for r in project.conn.execute(
-            "SELECT idx, path, text FROM items WHERE embedded=0 AND skip_reason IS NULL AND idx > ? "
-            "ORDER BY idx LIMIT ?", (last, int(batch_size)))]
+        rows = project.pending_embedding(batch_size, after=last)
         if not rows:
             return
         last = rows[-1]["idx"]
@@ -140,8 +138,7 @@ def embedded_mask(project: Project) -> np.ndarray:
                 return mask
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    mask = np.zeros(project.n_items, dtype=bool)
-    mask[np.fromiter((r[0] for r in project.conn.execute("SELECT idx FROM items WHERE embedded=1")), np.int64)] = True
+    mask = project.embedded_flags()
     if not project.readonly:
         sidecar.save_npy(path, mask)
         sidecar.write_json(info, {"stamp": stamp})

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.export.base import ExportData
-from desktop_app.core.export.registry import EXPORTERS
+from desktop_app.core.export.registry import EXPORTERS, formats_for
 from desktop_app.errors import ShoalError
 from desktop_app.ops import export_folder
 from desktop_app.ops.derived import load_head
@@ -86,8 +86,13 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
            progress=None) -> ExportFiles:
     """Write the export into `out`. An existing folder is replaced only when it holds nothing but a
     previous Shoal export (see ops.export_folder); works on a project opened read-only."""
-    if fmt not in EXPORTERS:
+    exporter = EXPORTERS.get(fmt)
+    if exporter is None:
         raise ShoalError(f"unknown export format {fmt!r}; choose from: {', '.join(EXPORTERS)}")
+    kind = project.meta("kind")
+    if kind not in exporter.kinds:
+        raise ShoalError(f"{fmt} export is for {' and '.join(sorted(exporter.kinds))} projects; "
+                         f"use {' or '.join(formats_for(kind))}")
     out = Path(os.path.abspath(Path(out).expanduser()))  # "a/.." is "." here: never a folder named ".."
     export_folder.clean_stale(out)  # what a killed export into `out` left: put back or removed first
     protected = [project.path, Path(str(project.path) + "-cache"), project.source_root]
@@ -96,12 +101,12 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
     item_folders = [project.source_root] if Path(project.meta("source") or "").is_dir() else []
     item_folders.append(Path(str(project.path) + "-cache"))
     replace = export_folder.check_out(out, overwrite, protected, item_folders)
-    if fmt == "imagefolder":  # copies the image files: their folder must be there
+    if exporter.reads_files:  # copies the item files: their folder must be there
         from desktop_app.ops.create import check_source
 
         check_source(project)
-    model = trained_for_export(project) if getattr(EXPORTERS[fmt], "needs_model", False) else None
-    data = gather(project, with_predictions=with_predictions, with_embeddings=(fmt == "hf"))
+    model = trained_for_export(project) if exporter.needs_model else None  # refused before anything is written
+    data = gather(project, with_predictions=with_predictions, with_embeddings=exporter.needs_embeddings)
     if model is not None:
         data.extra["model"] = model
     notes = data.extra.pop("notes", [])
@@ -110,7 +115,7 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
                          f"nothing to export: {notes[0]}")
     tmp = export_folder.new_partial(out)
     try:
-        EXPORTERS[fmt](data, tmp, progress)
+        exporter.write(data, tmp, progress)
         export_folder.write_manifest(tmp, fmt, project.meta("project_id"))
         if replace:  # the folder may have changed while we wrote: check it again, just before the swap
             export_folder.check_out(out, overwrite, protected, item_folders)

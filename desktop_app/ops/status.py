@@ -5,7 +5,6 @@ from desktop_app.core import stopping
 from desktop_app.ops.derived import load_head, problems
 from desktop_app.store.project import Project
 
-
 PICKED_CV_NOTE = ("cross-validated accuracy on the items Shoal picked because they were hard: a lower bound, "
                   "not the accuracy on the rest; see `estimate` for that")
 

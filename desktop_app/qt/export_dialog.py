@@ -5,16 +5,21 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
-                               QProgressBar, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from desktop_app.core.export.registry import EXPORTERS
+from desktop_app.core.export.registry import EXPORTERS, formats_for
 from desktop_app.qt.labeling_view import plain_label
-
-FORMAT_HELP = {"csv": "CSV table: id, path/text, label", "jsonl": "JSON Lines, one labeled item per line",
-               "imagefolder": "one folder per label with the image files (images only)",
-               "hf": "Hugging Face datasets layout, with embeddings",
-               "onnx": "one ONNX classifier (encoder + the model from `shoal train`)"}
 
 
 class ExportDialog(QDialog):
@@ -26,10 +31,8 @@ class ExportDialog(QDialog):
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.fmt = QComboBox()
-        for name in EXPORTERS:
-            if name == "imagefolder" and pc.project.meta("kind") != "image":
-                continue
-            self.fmt.addItem(f"{name} — {FORMAT_HELP.get(name, '')}", name)
+        for name in formats_for(pc.project.meta("kind")):
+            self.fmt.addItem(f"{name} — {EXPORTERS[name].help}", name)
         form.addRow("Format", self.fmt)
         p = pc.project.path
         self.out = QLineEdit(str(p.parent / f"{p.stem}-export"))

@@ -5,17 +5,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from desktop_app.core.embedding.registry import ENCODERS
-from desktop_app.errors import ShoalError
 from desktop_app.core.sources.base import SourceOptions
+from desktop_app.core.sources.registry import FILE_READERS, suffix_list
+from desktop_app.errors import ShoalError
 from desktop_app.ops.gui_support import preview_source
 from desktop_app.qt.labeling_view import plain_label
 
 NONE = "(none)"
 OTHER = "__other__"  # the "Other encoder…" entry: the user picks a model.onnx (with its model.json)
+TEXT_FILES = "Texts (" + " ".join("*" + s for s in FILE_READERS) + ")"  # the file dialog's filter
 
 
 class NewProjectDialog(QDialog):
@@ -27,7 +41,7 @@ class NewProjectDialog(QDialog):
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.source = QLineEdit(source)
-        self.source.setPlaceholderText("A folder of images or texts, or a .csv / .tsv / .jsonl / .txt file")
+        self.source.setPlaceholderText(f"A folder of images or texts, or a {suffix_list(' / ', ' / ')} file")
         row = QHBoxLayout()
         row.addWidget(self.source, 1)
         for text, slot in (("Folder…", self._pick_folder), ("File…", self._pick_file)):
@@ -125,7 +139,7 @@ class NewProjectDialog(QDialog):
             self.refresh_preview()
 
     def _pick_file(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Choose a table of texts", "", "Tables (*.csv *.tsv *.jsonl *.txt)")
+        f, _ = QFileDialog.getOpenFileName(self, "Choose a table of texts", "", TEXT_FILES)
         if f:
             self.source.setText(f)
             self.refresh_preview()
@@ -156,7 +170,7 @@ class NewProjectDialog(QDialog):
 
     def _show_preview(self, pv: dict) -> None:
         cols, rows = pv["columns"], pv["rows"]
-        table = pv["kind"] == "text" and Path(self.source.text()).suffix.lower() in (".csv", ".tsv", ".tab", ".jsonl")
+        table = bool(pv.get("table"))
         for combo, guess in ((self.text_col, "text"), (self.label_col, None), (self.id_col, "id")):
             keep = combo.currentText()
             combo.clear()

@@ -80,5 +80,3 @@ def write_onnx(data: ExportData, out: Path, progress=None) -> list[Path]:
     (out / "README.md").write_text(readme, encoding="utf-8")
     return files + [out / "README.md"]
 
-
-write_onnx.needs_model = True  # type: ignore[attr-defined]  # ops.export gathers the trained model and encoder

@@ -8,7 +8,8 @@ import numpy as np
 
 from desktop_app.core.learning.heads import threadpool_limits
 
-EARLY_STOP_MIN = 100  # fewer labels than this, or a class with fewer than 3: too few held out to stop on (the L2 penalty regularises)
+# fewer labels than this, or a class with fewer than 3: too few held out to stop on (the L2 penalty regularises)
+EARLY_STOP_MIN = 100
 
 
 class MLPHead:
