@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -115,7 +117,12 @@ def test_image_export_with_the_bundled_encoder_agrees_with_predict(capsys, tmp_p
     pixels = np.stack([load_rgb(flat / r["path"], 224) for r in pred])
     exported = sess.run(None, {"pixels": pixels})[0]
     assert np.abs(exported - predicted(pred, info["classes"])).max() < 1e-4
-    assert "pixels" in (tmp_path / "out" / "README.md").read_text()
+    # the README's snippet runs as written (on one of the images) and gives Shoal's prediction
+    snippet = (tmp_path / "out" / "README.md").read_text().split("```python\n")[1].split("```")[0]
+    snippet = snippet.replace('"photo.jpg"', repr(str(flat / pred[0]["path"])))
+    res = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path / "out", capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split()[0] == pred[0]["prediction"]
 
 
 def test_own_image_encoder_with_a_binary_mlp(capsys, tmp_path, labeled_image_folder):
@@ -216,3 +223,31 @@ def test_mlp_head_round_trips_as_plain_arrays():
     broken["w1"] = broken["w1"][:, :2]
     with pytest.raises(ValueError):
         MLPHead.from_arrays(broken)
+
+
+def test_text_export_with_the_bundled_minilm_makes_token_types_inside(capsys, tmp_path):
+    """MiniLM takes token_type_ids: the exported graph makes them (zeros) itself, so a user feeds ids and mask."""
+    src = tmp_path / "sms.csv"
+    words = {"spam": "win a free prize now call", "ham": "see you at lunch tomorrow"}
+    with open(src, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text", "label"])
+        for i in range(24):
+            label = "spam" if i % 2 else "ham"
+            w.writerow([f"m{i}", f"{words[label]} {i}", label])
+    p = tmp_path / "sms.shoal"
+    assert run(capsys, "new", p, "--source", src, "--id-column", "id", "--label-column", "label")[0] == 0
+    assert run(capsys, "embed", p)[0] == 0
+    info = json.loads(run(capsys, "train", p, "--json")[1])
+    assert run(capsys, "predict", p, src, "--out", tmp_path / "pred.csv")[0] == 0
+    pred = read_csv(tmp_path / "pred.csv")
+    assert run(capsys, "export", p, tmp_path / "out", "--format", "onnx")[0] == 0
+    labels = json.loads((tmp_path / "out" / "labels.json").read_text())
+    assert labels["inputs"] == ["input_ids", "attention_mask"]
+    exported = onnx_probabilities_text(tmp_path / "out", [r["text"] for r in pred])
+    assert np.abs(exported - predicted(pred, info["classes"])).max() < 1e-4
+    snippet = (tmp_path / "out" / "README.md").read_text().split("```python\n")[1].split("```")[0]
+    snippet = snippet.replace('"the text to classify"', repr(pred[3]["text"]))
+    res = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path / "out", capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split()[0] == pred[3]["prediction"]
