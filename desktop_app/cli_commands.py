@@ -194,6 +194,11 @@ def cmd_status(args):
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    tm = st.get("trained_model")
+    if tm:
+        oof = tm.get("oof") or {}
+        f1 = f", out-of-fold macro-F1 {oof['macro_f1']:.3f}" if isinstance(oof.get("macro_f1"), float) else ""
+        print(f"final model (shoal train): {tm.get('head')} head on {tm.get('n_labeled')} labels, {tm.get('trained_at')}{f1}")
     for line in st.get("problems", []):
         print(f"  warning: {line}")
     for s in st["skipped"][:10]:

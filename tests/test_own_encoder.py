@@ -187,3 +187,10 @@ def test_missing_or_broken_files_are_one_line(capsys, tmp_path, image_folder, te
     assert "use pool \"mean\" or \"cls\"" in refused(text, text_csv)
     (tmp_path / "tenc2" / "tokenizer.json").write_text("{}")
     assert "cannot read the tokenizer" in refused(text, text_csv)
+
+
+def test_simulate_measures_ones_own_encoder(capsys, tmp_path, labeled_image_folder):
+    model = image_encoder(tmp_path / "enc")
+    code, out, _ = run(capsys, "simulate", labeled_image_folder, "--labels-from-folders", "--encoder", model,
+                       "--strategy", "random", "--budget", "40", "--batch", "10", "--seeds", "1")
+    assert code == 0 and "random" in out

@@ -69,6 +69,8 @@ def test_text_train_predict_export_agree(capsys, tmp_path, text_csv, head):
     info = json.loads(out)
     assert code == 0 and info["head"] == head and info["n_labeled"] == 120 and len(info["classes"]) == 5
     assert 0 <= info["oof"]["accuracy"] <= 1 and 0 <= info["oof"]["macro_f1"] <= 1
+    code, out, _ = run(capsys, "status", p)
+    assert code == 0 and f"final model (shoal train): {head} head on 120 labels" in out
     new = tmp_path / "new.csv"
     rows = read_csv(text_csv)[:30]
     with open(new, "w", newline="", encoding="utf-8") as f:
