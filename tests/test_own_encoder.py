@@ -194,3 +194,19 @@ def test_simulate_measures_ones_own_encoder(capsys, tmp_path, labeled_image_fold
     code, out, _ = run(capsys, "simulate", labeled_image_folder, "--labels-from-folders", "--encoder", model,
                        "--strategy", "random", "--budget", "40", "--batch", "10", "--seeds", "1")
     assert code == 0 and "random" in out
+
+
+def test_copy_encoder_takes_the_models_external_data_along(capsys, tmp_path, text_csv):
+    import onnx
+
+    model = text_encoder(tmp_path / "enc")
+    proto = onnx.load(str(model))
+    onnx.save_model(proto, str(model), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="weights.bin", size_threshold=1024)  # the embedding table; small constants stay inline
+    assert (tmp_path / "enc" / "weights.bin").stat().st_size > model.stat().st_size
+    p = tmp_path / "work" / "text.shoal"
+    p.parent.mkdir()
+    assert run(capsys, "new", p, "--source", text_csv, "--encoder", model, "--copy-encoder")[0] == 0
+    assert (tmp_path / "work" / "text.shoal-encoder" / "weights.bin").is_file()
+    shutil.rmtree(tmp_path / "enc")
+    assert run(capsys, "embed", p)[0] == 0

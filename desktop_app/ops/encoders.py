@@ -46,6 +46,9 @@ def copy_encoder(enc, project_path: Path) -> Path:
         folder.mkdir()
         model = folder / spec.model.name
         shutil.copyfile(spec.model, model)
+        for rel in external_data(spec.model):  # weights stored beside the graph travel with it
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(spec.model.parent / rel, folder / rel)
         side = json.loads(spec.sidecar.read_text(encoding="utf-8"))
         if spec.tokenizer is not None:
             shutil.copyfile(spec.tokenizer, folder / spec.tokenizer.name)
@@ -60,12 +63,37 @@ def copy_encoder(enc, project_path: Path) -> Path:
     return model
 
 
+def external_data(model: Path) -> list[str]:
+    """The files a model keeps its weights in (ONNX external data), relative to its folder. Needs the onnx
+    package to read them; without it none are found (and a copied model missing them fails to load)."""
+    try:
+        import onnx
+        from onnx.external_data_helper import _get_all_tensors
+    except ImportError:
+        return []
+    try:
+        graph = onnx.load(str(model), load_external_data=False)
+    except Exception:  # noqa: BLE001 - onnxruntime names what is wrong with the file when it loads it
+        return []
+    found = set()
+    for t in _get_all_tensors(graph):
+        if t.data_location == onnx.TensorProto.EXTERNAL:
+            rel = next((e.value for e in t.external_data if e.key == "location"), None)
+            if rel is None or Path(rel).is_absolute() or ".." in Path(rel).parts:
+                raise ShoalError(f"{model.name} keeps weights at {rel!r}, outside its folder; Shoal copies only "
+                                 "files beside the model")
+            found.add(rel)
+    return sorted(found)
+
+
 def remove_copy(folder: Path) -> None:
-    """Remove a copy this run made (its files only, then the folder)."""
+    """Remove a copy this run made (its files, then its folders)."""
     if folder.is_dir() and not folder.is_symlink():
-        for p in folder.iterdir():
-            if p.is_file() and not p.is_symlink():
+        for p in sorted(folder.rglob("*"), key=lambda x: len(x.parts), reverse=True):
+            if p.is_symlink() or p.is_file():
                 p.unlink()
+            elif p.is_dir():
+                p.rmdir()
         try:
             folder.rmdir()
         except OSError:
