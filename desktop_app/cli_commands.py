@@ -96,7 +96,8 @@ def cmd_new(args):
         extra = [merged_phrase(merged, kind)] if merged else []
         extra += [f"{c['n_skipped']} unreadable (shoal status lists them)"] if c["n_skipped"] else []
         print(f"created {args.project}: {c['n_items']} {kind} items" + (f" ({', '.join(extra)})" if extra else "")
-              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}")
+              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}"
+              + (f" (or shoal suspects {args.project}: the labels that look wrong)" if project.n_labeled() else ""))
 
 
 def cmd_scan(args):
@@ -368,6 +369,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
     "desktop_app.cli_models",
     "desktop_app.cli_settings",
+    "desktop_app.cli_suspects",
+    "desktop_app.cli_map",
 )
 
 

@@ -202,10 +202,20 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
-    from desktop_app.benchmarks.heads import ANALYSIS as HEADS_ANALYSIS  # dev-set figures of their own command
+    (docs / "benchmarks.md").write_text("\n".join(L) + "\n" + _kept_sections(docs / "benchmarks.md"))
 
-    w(HEADS_ANALYSIS)
-    (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
+
+KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"
+
+
+def _kept_sections(path) -> str:
+    """The end of the page from the KEPT marker on (e.g. desktop_app.benchmarks.suspects), kept verbatim."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    at = old.find(KEPT)
+    return "\n" + old[at:] if at >= 0 else ""
 
 
 LABELS_RATIO_ANALYSIS = """### Why `seals` needs relatively many labels on Fashion-MNIST and 20 Newsgroups (second round, development sets)
