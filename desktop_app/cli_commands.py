@@ -88,7 +88,8 @@ def cmd_new(args):
     from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
-    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
+    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels,
+                          copy_encoder=args.copy_encoder)
     with project:
         c, kind = project.counts(), project.meta("kind")
         merged = sum(m["copies"] for m in project.merged())
@@ -194,6 +195,11 @@ def cmd_status(args):
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    tm = st.get("trained_model")
+    if tm:
+        oof = tm.get("oof") or {}
+        f1 = f", out-of-fold macro-F1 {oof['macro_f1']:.3f}" if isinstance(oof.get("macro_f1"), float) else ""
+        print(f"final model (shoal train): {tm.get('head')} head on {tm.get('n_labeled')} labels, {tm.get('trained_at')}{f1}")
     for line in st.get("problems", []):
         print(f"  warning: {line}")
     for s in st["skipped"][:10]:
@@ -286,7 +292,10 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
     p.add_argument("--source", required=True, help=f"a folder of images or texts, or a {suffix_list()} file")
-    p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
+    p.add_argument("--encoder", help="minilm (text), efficientnet-lite0 (images), or PATH/model.onnx: your own "
+                                     "model, described by PATH/model.json beside it")
+    p.add_argument("--copy-encoder", action="store_true",
+                   help="copy your own model (and its sidecar, tokenizer) beside the project, so it stays portable")
     p.add_argument("--labels", help="comma-separated label names to start with")
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
@@ -365,6 +374,7 @@ def add_parsers(sub) -> None:
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
+    "desktop_app.cli_models",
     "desktop_app.cli_settings",
     "desktop_app.cli_suspects",
     "desktop_app.cli_map",

@@ -39,6 +39,9 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
     merged = project.merged()
     out["merged"] = {"copies": sum(m["copies"] for m in merged),
                      "items": [{"id": m["uid"], "copies": m["copies"], "paths": m["paths"]} for m in merged[:max_skipped]]}
+    trained = project.meta("model")  # what `shoal train` stored (ops.train)
+    if isinstance(trained, dict):
+        out["trained_model"] = {k: trained.get(k) for k in ("head", "classes", "n_labeled", "oof", "trained_at")}
     review = project.review_items(max_skipped)
     out["review"] = {"count": project.n_review(),
                      "items": [{"id": r["id"], "path": r["path"], "reason": r["reason"]} for r in review]}
