@@ -191,7 +191,7 @@ def cmd_status(args):
         print(f"estimated accuracy on the unlabeled items {est['accuracy']:.3f} [{lo:.3f}, {hi:.3f}] (95%), "
               f"macro-F1 {est['macro_f1']:.3f}; from {est['n']} answers ({est['n_audit']} audit)")
     elif st["n_labeled"]:
-        print("estimated accuracy: not yet (it needs a trained model and 20 answered items)")
+        print(f"estimated accuracy: not yet; {st['estimate_needs']}")
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
