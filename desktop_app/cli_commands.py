@@ -219,8 +219,13 @@ def cmd_export(args):
     from desktop_app.ops.export import export
 
     with _open_to_read(args.project) as project:  # export only reads: it works beside the app
+        only = None
+        if args.only:
+            from desktop_app.ops.coreset import resolve_only
+
+            only = resolve_only(project, args.only)
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
-                       overwrite=args.overwrite)
+                       overwrite=args.overwrite, only=only)
     print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))
 
 
@@ -327,6 +332,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT when it holds nothing but a previous Shoal export")
+    p.add_argument("--only", metavar="KEEP_CSV",
+                   help="export only the items a CSV with an id column lists (as `shoal coreset --out` writes)")
     p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
     p.add_argument("project")
     p.add_argument("label", nargs="?", help="the label to find more of (search mode)")
@@ -371,6 +378,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_settings",
     "desktop_app.cli_suspects",
     "desktop_app.cli_map",
+    "desktop_app.cli_coreset",
 )
 
 

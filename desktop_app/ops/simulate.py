@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.embedding.batch import encode_payloads
-from desktop_app.core.simulate import full_supervision, run_one, split
+from desktop_app.core.simulate import full_supervision, replay_index, run_one, split
 from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
@@ -65,11 +65,9 @@ _SHARED: dict = {}  # arrays handed to forked workers without pickling
 
 
 def _replay_seed(seed: int, strategies, budget, batch, init, pos, signals, k) -> list[dict]:
-    from desktop_app.core.index.hnsw import build_index
-
     X, y = _SHARED["X"], _SHARED["y"]
     split_idx = split(y, seed)
-    index = build_index(X[split_idx[0]], np.arange(len(split_idx[0])))  # shared by the strategies
+    index = replay_index(X[split_idx[0]])  # shared by the strategies; single-threaded: deterministic
     runs = []
     for strat in strategies:
         curve = run_one(X, y, strat, budget=budget, batch=batch, init=init, seed=seed, positive=pos,

@@ -253,12 +253,12 @@ class ProjectController(QObject):
             self.prefetched = None
             self.request_round()
 
-    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress) -> None:
+    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress, only=None) -> None:
         from desktop_app.ops.export import export
 
         project = self.project
         self.runner.submit("export", lambda p, c: export(project, out, fmt, with_predictions=with_predictions,
-                                                         overwrite=overwrite, progress=p),
+                                                         overwrite=overwrite, progress=p, only=only),
                            on_done=on_done, on_error=on_error, on_progress=on_progress)
 
     def relink(self, new_source: str, force: bool = False) -> str:
