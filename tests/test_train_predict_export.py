@@ -253,3 +253,56 @@ def test_text_export_with_the_bundled_minilm_makes_token_types_inside(capsys, tm
     res = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path / "out", capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split()[0] == pred[3]["prediction"]
+
+
+@pytest.mark.parametrize("kind, options", [("text", {"pool": "cls"}), ("text", {"pool": "mean", "max_length": 8}),
+                                           ("image", {"pool": "none"}), ("image", {"pool": "mean"}),
+                                           ("image", {"pool": "mean", "layout": "NHWC"})])
+def test_composed_graph_matches_the_encoder_and_head_for_every_pooling(tmp_path, kind, options):
+    """core.export.onnx_graph on its own: encoder + pooling + normalisation + a 3-class head, against
+    OwnOnnxEncoder.encode followed by the head's predict_proba."""
+    import onnx
+    import onnxruntime as ort
+
+    from desktop_app.core.embedding.own_onnx import OwnOnnxEncoder
+    from desktop_app.core.export.onnx_graph import compose
+    from desktop_app.core.learning.heads import LinearHead
+    from tests.onnx_models import image_encoder as make_image
+
+    rng = np.random.default_rng(3)
+    if kind == "text":
+        model = text_encoder(tmp_path / "enc", **options)
+        items = ["a short text", "another one, somewhat longer than the first one is", "x"]
+    else:
+        layout = options.pop("layout", "NCHW")
+        model = make_image(tmp_path / "enc", **options)
+        if layout == "NHWC":  # the same model fed channels-last: a Transpose in front, and out of the feature map
+            m = onnx.load(str(model))
+            g = m.graph
+            g.input[0].name = "nhwc"
+            g.input[0].type.tensor_type.shape.dim[1].dim_value, g.input[0].type.tensor_type.shape.dim[3].dim_value = 16, 3
+            g.node.insert(0, onnx.helper.make_node("Transpose", ["nhwc"], ["pixel_values"], perm=[0, 3, 1, 2]))
+            g.node.append(onnx.helper.make_node("Transpose", ["features"], ["features_nhwc"], perm=[0, 2, 3, 1]))
+            g.output[0].name = "features_nhwc"
+            del g.output[0].type.tensor_type.shape.dim[:]
+            onnx.save(m, str(model))
+            side = json.loads(model.with_suffix(".json").read_text())
+            side.update(layout="NHWC", input="nhwc", output="features_nhwc")
+            model.with_suffix(".json").write_text(json.dumps(side))
+        items = [rng.integers(0, 256, (16, 16, 3), dtype=np.uint8) for _ in range(3)]
+    enc = OwnOnnxEncoder(model)
+    X = enc.encode(items)
+    head = LinearHead()
+    head.classes_ = np.array([0, 1, 2])
+    head.coef_ = rng.normal(size=(3, X.shape[1])).astype(np.float32)
+    head.intercept_ = rng.normal(size=3).astype(np.float32)
+    want = head.predict_proba(X)
+    sess = ort.InferenceSession(compose(enc.export_spec(), "logreg", head.to_arrays()).SerializeToString())
+    if kind == "image":
+        got = sess.run(None, {"pixels": np.stack(items)})[0]
+    else:
+        tok = enc._tokenizer
+        got = np.concatenate([sess.run(None, {"input_ids": np.array([tok.encode(t).ids], np.int64),
+                                              "attention_mask": np.ones((1, len(tok.encode(t).ids)), np.int64)})[0]
+                              for t in items])
+    assert np.abs(got - want).max() < 1e-5
