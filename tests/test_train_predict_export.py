@@ -120,7 +120,9 @@ def test_image_export_with_the_bundled_encoder_agrees_with_predict(capsys, tmp_p
     exported = sess.run(None, {"pixels": pixels})[0]
     assert np.abs(exported - predicted(pred, info["classes"])).max() < 1e-4
     # the README's snippet runs as written (on one of the images) and gives Shoal's prediction
-    snippet = (tmp_path / "out" / "README.md").read_text().split("```python\n")[1].split("```")[0]
+    readme = (tmp_path / "out" / "README.md").read_text()
+    assert readme.startswith("# model.onnx: ") and "partial" not in readme  # not the temp folder's name
+    snippet = readme.split("```python\n")[1].split("```")[0]
     snippet = snippet.replace('"photo.jpg"', repr(str(flat / pred[0]["path"])))
     res = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path / "out", capture_output=True, text=True)
     assert res.returncode == 0, res.stderr

@@ -60,7 +60,7 @@ def write_onnx(data: ExportData, out: Path, progress=None) -> list[Path]:
     files = [out / "model.onnx", out / "labels.json"]
     info = {"labels": model["classes"], "kind": spec.kind, "head": model["head"], "encoder": data.extra.get("encoder"),
             "encoder_identity": data.extra.get("encoder_identity"), "output": "probabilities"}
-    fields = {"name": out.name, "encoder": data.extra.get("encoder_identity"), "head": model["head"],
+    fields = {"name": "model.onnx", "encoder": data.extra.get("encoder_identity"), "head": model["head"],
               "n": len(model["classes"])}
     if spec.kind == "image":
         info.update(input="pixels", size=spec.size)
