@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         pc.error.connect(lambda msg: show_error(self, msg))
         pc.embed_state.connect(lambda s: a["resume_embed"].setEnabled(s == "paused"))
         lc.message.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
+        lc.show_labeling.connect(lambda: self._tab(0))
         self.work.tabs.currentChanged.connect(self._tab_changed)
 
     # ---- state ----------------------------------------------------------------------------------------

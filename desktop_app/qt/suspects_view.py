@@ -5,7 +5,7 @@ Each item shows its label, the model's suggestion, why it is suspected and its n
 neighbours. The list is computed off the GUI thread (the runner's "suspects" channel)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,6 +26,8 @@ SNIPPET = 150  # px per neighbour text: five fit beside the caption in the narro
 
 
 class SuspectsView(QWidget):
+    computed = Signal(object)  # the idx of the new list (None when the project changed): the Review tab filters by it
+
     def __init__(self, pc, lc, images, parent=None):
         super().__init__(parent)
         self.pc, self.lc, self.images = pc, lc, images
@@ -77,6 +79,7 @@ class SuspectsView(QWidget):
     def _reset(self) -> None:
         self.pc.runner.cancel("suspects")
         self.queue, self.computing, self.message = None, False, ""
+        self.computed.emit(None)
         self.refresh()
 
     def showEvent(self, event) -> None:
@@ -103,6 +106,7 @@ class SuspectsView(QWidget):
     def _computed(self, entries) -> None:
         self.computing = False
         self.queue = SuspectQueue(entries)
+        self.computed.emit([e.idx for e in entries])
         self._finish()
 
     def _failed(self, message: str) -> None:

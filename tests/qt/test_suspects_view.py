@@ -118,3 +118,35 @@ def test_too_few_labels_says_so(qtbot, window, tmp_path, text_csv):
     assert "at least 10 embedded labeled items" in view.view.empty.text() and "0 labeled items of 0 labels" in view.message
     qtbot.keyClick(window, Qt.Key_Space)  # nothing to keep: no error, nothing written
     assert window.pc.project.n_labeled() == 0
+
+
+def test_review_filters_by_suspicion_previews_and_opens_an_item(qtbot, window, tmp_path, flipped_csv):  # noqa: F811
+    src, flipped = flipped_csv
+    path = _project(tmp_path, "--source", src, "--id-column", "id", "--label-column", "label")
+    suspects = _open_suspects(qtbot, window, path)
+    entries = suspects.queue.entries
+    review = window.work.review
+    qtbot.keyClick(window, Qt.Key_3, Qt.ControlModifier)
+    assert window.work.tabs.currentWidget() is review
+    assert review.suspicious.isVisible() and review.suspicious.text() == f"Only suspicious ({len(entries)})"
+    assert review.model.rowCount() == 200
+    review.suspicious.setChecked(True)
+    assert sorted(review.model.idx_at(r) for r in range(review.model.rowCount())) == sorted(e.idx for e in entries)
+    # the current row's item in the preview pane, whole
+    review.table.selectRow(0)
+    idx = review.model.idx_at(0)
+    item = window.pc.project.item(idx)
+    assert review.preview.currentWidget() is review.preview.text
+    assert review.preview.text.toPlainText() == item["text"]
+    assert item["id"] in review.preview_caption.text() and "label: " in review.preview_caption.text()
+    _shot(qtbot, window, "review-preview.png")
+    # double-click: the item becomes the labeling view's current item; a digit labels it
+    rect = review.table.visualRect(review.model.index(0, 0))
+    qtbot.mouseClick(review.table.viewport(), Qt.LeftButton, pos=rect.center())  # a real double-click: press,
+    qtbot.mouseDClick(review.table.viewport(), Qt.LeftButton, pos=rect.center())  # then the second press
+    assert window.work.tabs.currentWidget() is window.work.labeling
+    assert window.pc.current()["idx"] == idx and "opened from the review table" in window.work.labeling.why.text()
+    names = [l["name"] for l in window.pc.project.label_set()]
+    other = next(n for n in names if n != window.lc.answer_of(idx))
+    qtbot.keyClick(window, getattr(Qt, f"Key_{names.index(other) + 1}"))
+    assert window.lc.answer_of(idx) == other
