@@ -29,6 +29,7 @@ SPEC = [
     ("view_review", "&View", "&Review table", ["Ctrl+3"], "All labeled items, sortable and filterable"),
     ("view_suspects", "&View", "Review &suspicious labels", ["Ctrl+4"],
      "Labels the data argues against, one at a time: a digit relabels, Space keeps"),
+    ("view_map", "&View", "&Map of the items", ["Ctrl+5"], "The items in 2D (UMAP), coloured by label; click one to open it"),
     ("zoom_in", "&View", "Zoom &in", ["Ctrl++", "+"], "Enlarge the item"),
     ("zoom_out", "&View", "Zoom &out", ["Ctrl+-", "-"], "Shrink the item"),
     ("zoom_fit", "&View", "&Fit item", ["Ctrl+0"], "Fit the image to the view"),
@@ -38,13 +39,14 @@ SPEC = [
     ("about", "&Help", "&About Shoal", [], ""),
 ]
 TOOLBAR = ["new", "open", "export", None, "undo", "redo", None, "skip", "back", "add_label", None,
-           "view_label", "view_grid", "view_review", "view_suspects", None, "retrain"]
+           "view_label", "view_grid", "view_review", "view_suspects", "view_map", None, "retrain"]
 SHORT = {"new": "New", "open": "Open", "export": "Export", "back": "Back", "add_label": "Add label",
-         "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious",
+         "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious", "view_map": "Map",
          "retrain": "Retrain"}
 # keys that are bare characters must not steal typing in text fields: Qt gives the field priority
 PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "back",
-                "retrain", "view_label", "view_grid", "view_review", "view_suspects", *(f"digit{d}" for d in range(1, 10))}
+                "retrain", "view_label", "view_grid", "view_review", "view_suspects", "view_map",
+                *(f"digit{d}" for d in range(1, 10))}
 
 
 def build_actions(window) -> dict[str, QAction]:
@@ -65,7 +67,7 @@ def build_actions(window) -> dict[str, QAction]:
         if menu not in menus:
             menus[menu] = window.menuBar().addMenu(menu)
         menus[menu].addAction(actions[name])
-        if name in ("relink", "close", "redo", "back", "view_suspects", "zoom_fit"):
+        if name in ("relink", "close", "redo", "back", "view_map", "zoom_fit"):
             menus[menu].addSeparator()
     window.recent_menu = QMenu("Open &recent", window)
     menus["&File"].insertMenu(actions["save_as"], window.recent_menu)

@@ -107,7 +107,7 @@ class LabelingController(QObject):
             pc.batch_changed.emit()
         return True
 
-    def open_item(self, idx: int) -> None:
+    def open_item(self, idx: int, why: str = "opened from the review table") -> None:
         """Show one item (e.g. double-clicked in the Review tab) as the current item of the labeling view;
         the rest of the batch follows it. Asks the window to switch to the labeling view (`show_labeling`)."""
         pc = self.pc
@@ -116,7 +116,7 @@ class LabelingController(QObject):
             pc.pos = where[0]
         else:
             entry = pc.describe_items([idx])[0]
-            entry["why"] = "opened from the review table"
+            entry["why"] = why
             pc.pos = min(pc.pos, len(pc.batch))
             pc.batch.insert(pc.pos, entry)
         pc.batch_changed.emit()

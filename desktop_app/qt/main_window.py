@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
                            ("skip", self._skip), ("back", self._back), ("retrain", lambda: pc.request_round()),
                            ("view_label", lambda: self._tab(0)), ("view_grid", lambda: self._tab(1)),
                            ("view_review", lambda: self._tab(2)), ("view_suspects", lambda: self._tab(3)),
+                           ("view_map", lambda: self._tab(4)),
                            ("zoom_in", lambda: self._zoom(1.25)),
                            ("zoom_out", lambda: self._zoom(0.8)), ("zoom_fit", lambda: self._zoom(None)),
                            ("shortcuts", f.shortcuts), ("logs", f.open_logs), ("about", f.about)):
@@ -87,7 +88,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Shoal — {project.name}" if project else "Shoal")
         self.stack.setCurrentWidget(self.work if project else self.start)
         for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "back", "retrain",
-                     "view_label", "view_grid", "view_review", "view_suspects", *(f"digit{d}" for d in range(1, 10))):
+                     "view_label", "view_grid", "view_review", "view_suspects", "view_map",
+                     *(f"digit{d}" for d in range(1, 10))):
             self.actions[name].setEnabled(project is not None)
         self.actions["resume_embed"].setEnabled(False)
         if project is None:
@@ -120,7 +122,16 @@ class MainWindow(QMainWindow):
             return tab.selected_idxs()
         return None
 
+    def _map_keys(self) -> bool:
+        """In the Map tab digits and Space label nothing (the current item is not on screen): say so."""
+        if self._current_tab() is self.work.map:
+            self.statusBar().showMessage("Click a point to open its item in the Label tab, then press a digit", 4000)
+            return True
+        return False
+
     def _digit(self, d: int) -> None:
+        if self._map_keys():
+            return
         if self._current_tab() is self.work.suspects:
             self.work.suspects.press_digit(d)
             return
@@ -131,6 +142,8 @@ class MainWindow(QMainWindow):
         self.lc.press_digit(d, idxs)
 
     def _skip(self) -> None:
+        if self._map_keys():
+            return
         if self._current_tab() is self.work.suspects:
             self.work.suspects.keep()  # Space keeps the suspected label
             return

@@ -4,12 +4,24 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QLineEdit, QMenu,
-                               QSplitter, QStackedWidget, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from desktop_app.qt.item_view import ItemView
 from desktop_app.qt.label_bar import button_text
 from desktop_app.qt.labeling_view import plain_label
-from desktop_app.qt.item_view import ItemView
 from desktop_app.qt.review_model import ReviewModel
 
 PREVIEW = 1024
@@ -64,6 +76,7 @@ class ReviewView(QWidget):
         self.empty = plain_label("No labels yet — label items in the Label tab and they appear here.",
                                  "color: palette(mid); font-size: 15px;")
         self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)  # beside the preview pane: must not widen the window's minimum
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
