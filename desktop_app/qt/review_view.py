@@ -39,6 +39,9 @@ class ReviewView(QWidget):
         self.search.setPlaceholderText("Filter by id, path or text…")
         self.search.setClearButtonEnabled(True)
         self.label_filter = QComboBox()
+        self.pred_filter = QComboBox()  # by the model's guess
+        self.pred_filter.setToolTip("Only the items the model guesses as this label")
+        self.pred_filter.setMinimumContentsLength(9)
         self.disagree = QCheckBox("Only disagreements with the model")
         self.changed = QCheckBox("Only changed files")  # shown when a scan found labeled files changed
         self.changed.setToolTip("Items whose file changed after they were labeled (found by a scan): "
@@ -50,6 +53,7 @@ class ReviewView(QWidget):
         self.count = plain_label("", "color: palette(dark);")
         bar.addWidget(self.search, 2)
         bar.addWidget(self.label_filter, 1)
+        bar.addWidget(self.pred_filter, 1)
         bar.addWidget(self.disagree)
         bar.addWidget(self.changed)
         bar.addWidget(self.suspicious)
@@ -105,6 +109,7 @@ class ReviewView(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=250, timeout=self.reload)
         self.search.textChanged.connect(lambda _: self._debounce.start())
         self.label_filter.currentIndexChanged.connect(lambda _: self.reload())
+        self.pred_filter.currentIndexChanged.connect(lambda _: self.reload())
         self.disagree.toggled.connect(lambda _: self.reload())
         self.changed.toggled.connect(lambda _: self.reload())
         self.suspicious.toggled.connect(lambda _: self.reload())
@@ -121,15 +126,15 @@ class ReviewView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch if image else QHeaderView.Interactive)
 
     def _labels_changed(self) -> None:
-        current = self.label_filter.currentData()
-        self.label_filter.blockSignals(True)
-        self.label_filter.clear()
-        self.label_filter.addItem("All labels", None)
-        for l in self.lc.labels():
-            self.label_filter.addItem(l["name"], l["id"])
-        i = self.label_filter.findData(current)
-        self.label_filter.setCurrentIndex(max(i, 0))
-        self.label_filter.blockSignals(False)
+        for combo, first in ((self.label_filter, "All labels"), (self.pred_filter, "Any guess")):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(first, None)
+            for l in self.lc.labels():
+                combo.addItem(l["name"] if combo is self.label_filter else f"guess: {l['name']}", l["id"])
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
         self.reload()
 
     def showEvent(self, event) -> None:
@@ -147,6 +152,7 @@ class ReviewView(QWidget):
         m = self.model
         m.filter_text = self.search.text().strip()
         m.filter_label = self.label_filter.currentData()
+        m.filter_pred = self.pred_filter.currentData()
         m.only_disagree = self.disagree.isChecked()
         n_review = self.pc.project.n_review() if self.pc.project is not None else 0
         self.changed.setText(f"Only changed files ({n_review})")
@@ -158,7 +164,7 @@ class ReviewView(QWidget):
         n = m.rowCount()
         self.count.setText(f"{n} item{'s' if n != 1 else ''} · {int(m.disagree().sum())} flagged")
         filtered = bool(m.filter_text or m.filter_label is not None or m.only_disagree or m.only_review
-                        or m.only_among is not None)
+                        or m.only_among is not None or m.filter_pred is not None)
         self.empty.setText("Nothing matches the filter." if filtered else
                            "No labels yet — label items in the Label tab and they appear here.")
         self.stack.setCurrentWidget(self.table if n else self.empty)

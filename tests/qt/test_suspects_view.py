@@ -130,6 +130,13 @@ def test_review_filters_by_suspicion_previews_and_opens_an_item(qtbot, window, t
     assert window.work.tabs.currentWidget() is review
     assert review.suspicious.isVisible() and review.suspicious.text() == f"Only suspicious ({len(entries)})"
     assert review.model.rowCount() == 200
+    # by the model's guess: every row shown is guessed as that label
+    review.pred_filter.setCurrentIndex(1)
+    guessed = window.pc.project.label_set()[0]["name"]
+    assert review.pred_filter.currentText() == f"guess: {guessed}"
+    rows = review.model.rowCount()
+    assert 0 < rows < 200 and all(review.model.index(r, 3).data() == guessed for r in range(rows))
+    review.pred_filter.setCurrentIndex(0)
     review.suspicious.setChecked(True)
     assert sorted(review.model.idx_at(r) for r in range(review.model.rowCount())) == sorted(e.idx for e in entries)
     # the current row's item in the preview pane, whole
