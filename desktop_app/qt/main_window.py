@@ -123,13 +123,17 @@ class MainWindow(QMainWindow):
         return None
 
     def _map_keys(self) -> bool:
-        """In the Map tab digits and Space label nothing (the current item is not on screen): say so."""
+        """In the Map tab a key never labels the labeling view's item (it is not on screen): say so."""
         if self._current_tab() is self.work.map:
-            self.statusBar().showMessage("Click a point to open its item in the Label tab, then press a digit", 4000)
+            self.statusBar().showMessage("Shift+drag to lasso items and press a digit, or click a point to open it",
+                                         4000)
             return True
         return False
 
     def _digit(self, d: int) -> None:
+        if self._current_tab() is self.work.map and len(self.work.map.selected):
+            self.work.map.label_selection(d)
+            return
         if self._map_keys():
             return
         if self._current_tab() is self.work.suspects:
@@ -167,6 +171,8 @@ class MainWindow(QMainWindow):
             self.work.grid.list.setFocus()
         elif i == 2:
             self.work.review.table.setFocus()
+        elif i == 4:
+            self.work.map.setFocus()
         else:
             self.setFocus()
 

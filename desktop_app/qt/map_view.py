@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
-    QPushButton,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
+from desktop_app.core.projection import inside
 from desktop_app.ops.map import UNLABELED, project_map
+from desktop_app.qt.dialogs import confirm
 from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 
@@ -28,6 +23,34 @@ PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 COLOUR_BY = {"label": "Colour by label", "suspicion": "Colour by suspicion (Suspicious tab)"}
 
 
+class LassoViewBox(pg.ViewBox):
+    """A ViewBox where Shift+drag draws a lasso (plain drag still pans, the wheel zooms)."""
+    lassoed = Signal(object)  # (k, 2) polygon in map coordinates
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._path: list[tuple[float, float]] = []
+        self.line = pg.PlotCurveItem(pen=pg.mkPen("#333", width=1.5, style=Qt.DashLine))
+        self.addItem(self.line, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() != Qt.LeftButton or not (ev.modifiers() & Qt.ShiftModifier):
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        p = self.mapSceneToView(ev.scenePos())
+        if ev.isStart():
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            self._path = [(start.x(), start.y())]
+        self._path.append((p.x(), p.y()))
+        xs, ys = zip(*(self._path + self._path[:1]))
+        self.line.setData(list(xs), list(ys))
+        if ev.isFinish():
+            self.line.setData([], [])
+            self.lassoed.emit(np.array(self._path))
+            self._path = []
+
+
 class MapView(QWidget):
     def __init__(self, pc, lc, parent=None):
         super().__init__(parent)
@@ -35,6 +58,8 @@ class MapView(QWidget):
         self.map = None            # ops.map.ProjectMap of the open project
         self.suspects: np.ndarray | None = None
         self.computing, self.message = False, ""
+        self.selected = np.empty(0, np.int64)  # idx of the lassoed items
+        self.setFocusPolicy(Qt.StrongFocus)  # Esc clears the selection
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         bar = QHBoxLayout()
@@ -51,7 +76,9 @@ class MapView(QWidget):
         bar.addWidget(self.count, 1)
         bar.addWidget(self.refresh_button)
         lay.addLayout(bar)
-        self.plot = pg.PlotWidget()
+        self.box = LassoViewBox()
+        self.box.lassoed.connect(self._lassoed)
+        self.plot = pg.PlotWidget(viewBox=self.box)
         self.plot.hideAxis("left")
         self.plot.hideAxis("bottom")
         self.plot.setAspectLocked(True)
@@ -70,11 +97,13 @@ class MapView(QWidget):
         pc.opened.connect(self._reset)
         pc.closed.connect(self._reset)
         pc.embed_state.connect(lambda state: self._reset() if state == "done" else None)
+        pc.labels_changed.connect(self._labels_changed)
 
     # ---- data ---------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         self.pc.runner.cancel("map")
         self.map, self.computing, self.message = None, False, ""
+        self.selected = np.empty(0, np.int64)
         self.draw()
 
     def set_suspects(self, idxs) -> None:
@@ -97,7 +126,50 @@ class MapView(QWidget):
         self.pc.runner.submit("map", lambda p, c: project_map(project, progress=p, cancel=c),
                               on_done=self._computed, on_error=self._failed)
 
+    def _labels_changed(self, *_) -> None:
+        """Answers (a lassoed selection labeled, an undo...) recolour the map; the positions stay."""
+        m, project = self.map, self.pc.project
+        if m is None or project is None:
+            return
+        lab_idx, lab_ids, _ = project.current_labels()
+        label = np.full(project.n_items, UNLABELED, np.int64)
+        label[lab_idx] = lab_ids
+        m.label = label[m.idx]
+        m.names = {l["id"]: l["name"] for l in project.label_set()}
+        self.draw()
+
+    def _lassoed(self, polygon) -> None:
+        m = self.map
+        if m is None:
+            return
+        rows = self._shown(m)
+        self.selected = np.sort(m.idx[rows[inside(m.xy[rows], polygon)]])
+        self.draw()
+
+    def clear_selection(self) -> None:
+        self.selected = np.empty(0, np.int64)
+        self.draw()
+
+    def label_selection(self, digit: int) -> bool:
+        """Give the lassoed items the digit's label, after a confirmation that shows the count (undoable)."""
+        label = self.lc.label_for_digit(digit)
+        n = len(self.selected)
+        if label is None:
+            return self.lc.press_digit(digit, [])  # says there is no such label
+        if not n:
+            return False
+        s = "s" if n != 1 else ""
+        if not confirm(self, "Label the selection", f"Give {n:,} item{s} the label {label['name']!r}?",
+                       "Items that already have a label get this one instead. Ctrl+Z undoes it.",
+                       ok=f"Label {n:,} item{s}"):
+            return False
+        done = self.lc.press_digit(digit, self.selected.tolist())
+        if done:
+            self.clear_selection()
+        return done
+
     def _computed(self, m) -> None:
+        self._ranged = False
         self.computing, self.map = False, m
         self.refresh_button.setEnabled(True)
         self.draw()
@@ -148,14 +220,29 @@ class MapView(QWidget):
             self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(214, 39, 40), size=8),
                                 f"suspicious ({int(sel.sum()):,})")
         brushes = [pg.mkBrush(*c) for c in colours]  # one QBrush per point: pyqtgraph caches them per colour
+        ring = pg.mkPen("#111", width=2)
+        pens = [ring if c else None for c in np.isin(m.idx[rows], self.selected)]  # the lassoed items: ringed
         self.scatter.setData(x=m.xy[rows, 0], y=m.xy[rows, 1], data=m.idx[rows], brush=brushes, size=sizes,
-                             pen=None)
+                             pen=pens)
         n, shown = len(m.idx), len(rows)
         sampled = f" ({shown:,} drawn)" if shown < n else ""
         hint = "" if by == "label" or self.suspects is not None else " · open the Suspicious tab to judge the labels"
-        self.count.setText(f"{n:,} items{sampled}, {int((m.label != UNLABELED).sum()):,} labeled · hover a point to "
-                           f"see it, click to open it{hint}")
-        self.plot.autoRange()
+        if len(self.selected):
+            self.count.setText(f"{len(self.selected):,} selected — press a digit to label them (Esc clears)")
+        else:
+            self.count.setText(f"{n:,} items{sampled}, {int((m.label != UNLABELED).sum()):,} labeled · hover a point "
+                               f"to see it, click to open it, Shift+drag to lasso{hint}")
+        if not self._ranged:  # keep the user's zoom when only the colours change
+            self.plot.autoRange()
+            self._ranged = True
+
+    _ranged = False
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Escape and len(self.selected):
+            self.clear_selection()
+        else:
+            super().keyPressEvent(event)
 
     def _tip(self, x, y, data) -> str:
         project = self.pc.project
