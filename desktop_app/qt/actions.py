@@ -22,6 +22,8 @@ SPEC = [
     ("label_set", "&Edit", "&Label set…", ["Ctrl+L"], "Add, rename, merge or delete labels"),
     *[(f"digit{d}", "&Label", f"Label {d}", [str(d)], f"Give the item(s) label {d}") for d in range(1, 10)],
     ("skip", "&Label", "&Skip", ["0", "Space"], "Not sure / not relevant: skip the item(s)"),
+    ("accept", "&Label", "&Accept the model's guess", ["Return", "Enter"],
+     "Give the item the label the model guesses (in the Suspicious tab: the suggested label)"),
     ("back", "&Label", "&Back to previous item", ["Backspace", "Left"], "Show the previous item of the batch"),
     ("retrain", "&Label", "&Retrain now", ["Ctrl+R"], "Refit the model and re-rank the queue now"),
     ("view_label", "&View", "&Labeling view", ["Ctrl+1"], "One item at a time"),
@@ -44,7 +46,7 @@ SHORT = {"new": "New", "open": "Open", "export": "Export", "back": "Back", "add_
          "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious", "view_map": "Map",
          "retrain": "Retrain"}
 # keys that are bare characters must not steal typing in text fields: Qt gives the field priority
-PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "back",
+PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "accept", "back",
                 "retrain", "view_label", "view_grid", "view_review", "view_suspects", "view_map",
                 *(f"digit{d}" for d in range(1, 10))}
 

@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
                            ("relink", f.relink), ("export", f.export), ("resume_embed", pc.start_embedding),
                            ("close", f.close_project), ("quit", self.close), ("undo", lc.undo_stack.undo),
                            ("redo", lc.undo_stack.redo), ("add_label", f.add_label), ("label_set", f.label_set),
-                           ("skip", self._skip), ("back", self._back), ("retrain", lambda: pc.request_round()),
+                           ("skip", self._skip), ("accept", self._accept), ("back", self._back), ("retrain", lambda: pc.request_round()),
                            ("view_label", lambda: self._tab(0)), ("view_grid", lambda: self._tab(1)),
                            ("view_review", lambda: self._tab(2)), ("view_suspects", lambda: self._tab(3)),
                            ("view_map", lambda: self._tab(4)),
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         project = self.pc.project
         self.setWindowTitle(f"Shoal — {project.name}" if project else "Shoal")
         self.stack.setCurrentWidget(self.work if project else self.start)
-        for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "back", "retrain",
+        for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "accept", "back", "retrain",
                      "view_label", "view_grid", "view_review", "view_suspects", "view_map",
                      *(f"digit{d}" for d in range(1, 10))):
             self.actions[name].setEnabled(project is not None)
@@ -154,6 +154,20 @@ class MainWindow(QMainWindow):
         idxs = self._selection()
         if idxs is None or idxs:
             self.lc.skip(idxs)
+
+    def _accept(self) -> None:
+        """Enter: the model's guess for the current item (labeling view), the suggestion (Suspicious tab)."""
+        tab = self._current_tab()
+        if tab is self.work.suspects:
+            self.work.suspects.accept_suggestion()
+        elif tab is self.work.labeling:
+            cur = self.pc.current()
+            ids = [l["id"] for l in self.lc.labels()]
+            guess = cur.get("guess") if cur else None
+            if guess in ids[:9]:
+                self.lc.press_digit(ids.index(guess) + 1)
+            elif cur is not None:
+                self.statusBar().showMessage("No model guess for this item yet: press a digit", 4000)
 
     def _back(self) -> None:
         if self._current_tab() is self.work.suspects:

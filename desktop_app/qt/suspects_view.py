@@ -1,5 +1,6 @@
 """The "Suspicious" tab: walk the labels the data argues against (desktop_app.ops.suspects), one item at a
-time with the labeling keys: a digit relabels, Space (or 0) keeps the label, ← goes back, Ctrl+Z undoes.
+time with the labeling keys: a digit relabels, Enter takes the suggestion, Space (or 0) keeps the label,
+← goes back, Ctrl+Z undoes.
 
 Each item shows its label, the model's suggestion, why it is suspected and its nearest labeled
 neighbours. The list is computed off the GUI thread (the runner's "suspects" channel)."""
@@ -132,6 +133,13 @@ class SuspectsView(QWidget):
         if self.lc.press_digit(digit, [cur.idx]):
             self.queue.decide(label["name"])
             self.refresh()
+
+    def accept_suggestion(self) -> None:
+        """Enter: relabel the current suspect with the suggested label."""
+        cur = self.queue.current() if self.queue else None
+        names = [l["name"] for l in self.lc.labels()]
+        if cur is not None and cur.suggested in names[:9]:
+            self.press_digit(names.index(cur.suggested) + 1)
 
     def keep(self) -> None:
         if self.queue and self.queue.current() is not None:
