@@ -88,7 +88,8 @@ def cmd_new(args):
     from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
-    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
+    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels,
+                          copy_encoder=args.copy_encoder)
     with project:
         c, kind = project.counts(), project.meta("kind")
         merged = sum(m["copies"] for m in project.merged())
@@ -190,10 +191,15 @@ def cmd_status(args):
         print(f"estimated accuracy on the unlabeled items {est['accuracy']:.3f} [{lo:.3f}, {hi:.3f}] (95%), "
               f"macro-F1 {est['macro_f1']:.3f}; from {est['n']} answers ({est['n_audit']} audit)")
     elif st["n_labeled"]:
-        print("estimated accuracy: not yet (it needs a trained model and 20 answered items)")
+        print(f"estimated accuracy: not yet; {st['estimate_needs']}")
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    tm = st.get("trained_model")
+    if tm:
+        oof = tm.get("oof") or {}
+        f1 = f", out-of-fold macro-F1 {oof['macro_f1']:.3f}" if isinstance(oof.get("macro_f1"), float) else ""
+        print(f"final model (shoal train): {tm.get('head')} head on {tm.get('n_labeled')} labels, {tm.get('trained_at')}{f1}")
     for line in st.get("problems", []):
         print(f"  warning: {line}")
     for s in st["skipped"][:10]:
@@ -213,8 +219,13 @@ def cmd_export(args):
     from desktop_app.ops.export import export
 
     with _open_to_read(args.project) as project:  # export only reads: it works beside the app
+        only = None
+        if args.only:
+            from desktop_app.ops.coreset import resolve_only
+
+            only = resolve_only(project, args.only)
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
-                       overwrite=args.overwrite)
+                       overwrite=args.overwrite, only=only)
     print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))
 
 
@@ -275,10 +286,16 @@ def cmd_bench(args):
 
 
 def add_parsers(sub) -> None:
+    from desktop_app.core.export.registry import EXPORTERS
+    from desktop_app.core.sources.registry import suffix_list
+
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
-    p.add_argument("--source", required=True)
-    p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
+    p.add_argument("--source", required=True, help=f"a folder of images or texts, or a {suffix_list()} file")
+    p.add_argument("--encoder", help="minilm (text), efficientnet-lite0 (images), or PATH/model.onnx: your own "
+                                     "model, described by PATH/model.json beside it")
+    p.add_argument("--copy-encoder", action="store_true",
+                   help="copy your own model (and its sidecar, tokenizer) beside the project, so it stays portable")
     p.add_argument("--labels", help="comma-separated label names to start with")
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
@@ -310,10 +327,13 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("export", help="write the labeled set for training code")
     p.add_argument("project")
     p.add_argument("out")
-    p.add_argument("--format", default="csv", help="csv, jsonl, imagefolder or hf")
+    p.add_argument("--format", default="csv", choices=list(EXPORTERS), metavar="FORMAT",
+                   help="; ".join(f"{name}: {e.help}" for name, e in EXPORTERS.items()))
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT when it holds nothing but a previous Shoal export")
+    p.add_argument("--only", metavar="KEEP_CSV",
+                   help="export only the items a CSV with an id column lists (as `shoal coreset --out` writes)")
     p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
     p.add_argument("project")
     p.add_argument("label", nargs="?", help="the label to find more of (search mode)")
@@ -354,8 +374,11 @@ def add_parsers(sub) -> None:
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
+    "desktop_app.cli_models",
+    "desktop_app.cli_settings",
     "desktop_app.cli_suspects",
     "desktop_app.cli_map",
+    "desktop_app.cli_coreset",
 )
 
 

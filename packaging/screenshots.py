@@ -110,7 +110,7 @@ def main(argv=None) -> int:
     wait(lambda: w.pc.session_ready and w.pc.current() is not None)
     text_names = [l["name"] for l in w.pc.project.label_set()]
     with open(resource("demo", "texts.csv"), newline="", encoding="utf-8") as f:
-        text_truth = {"id:" + r["id"]: r["label"] for r in csv.DictReader(f)}
+        text_truth = {r["id"]: r["label"] for r in csv.DictReader(f)}
     for i in range(2 * 20 + 3):
         wait(lambda: w.pc.current() is not None)
         w.lc.press_digit(text_names.index(text_truth[w.pc.current()["id"]]) + 1)

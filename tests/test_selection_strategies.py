@@ -168,3 +168,20 @@ def test_hybrid_mixes_medium_confidence_items_into_the_batch():
 def test_pool_strategies_are_registered_consistently():
     assert USES_POOL <= set(STRATEGIES)
     assert STRATEGIES["seals"] is not STRATEGIES["seals-plain"]
+
+
+def test_excluding_the_current_batch_keeps_its_answered_labels():
+    """The GUI prepares the next batch mid-batch, excluding the current one: items of it already answered
+    keep their labels (classes known, SEALS seeds); only the unanswered ones are held back. (Before, the
+    whole batch was hidden, so after a first batch the prefetch said "cold start: 0 of the 2 classes".)"""
+    X, g = blobs([30, 30, 30])
+    state = np.full(len(X), UNLABELED, np.int64)
+    batch = np.array([0, 1, 30, 31, 60, 61], np.int64)
+    state[batch[:4]] = g[batch[:4]]            # four of the six answered, two classes
+    s = session_for(X, state)
+    s.refit()
+    ctx = s.context(exclude=batch)
+    assert ctx.n_classes_labeled == 2 and ctx.has_model
+    picks = s.select(4, "seals", exclude=batch)
+    assert not {p.idx for p in picks} & set(batch.tolist())
+    assert all(p.kind != "cold-start" for p in picks)

@@ -45,6 +45,23 @@ def crossing(curves: list[list[dict]], target: float) -> float | None:
     return None
 
 
+def paired_cost_interval(base: list[list[dict]], other: list[list[dict]], target: float, reps: int = 2000,
+                         seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of the extra labels `other` needs to reach target over `base`, resampling the
+    seeds in pairs (same splits and start sets); resamples where a curve never reaches target are left out."""
+    rng = np.random.default_rng(seed)
+    n = min(len(base), len(other))
+    diffs = []
+    for _ in range(reps):
+        pick = rng.integers(0, n, n)
+        a, b = crossing([base[i] for i in pick], target), crossing([other[i] for i in pick], target)
+        if a is not None and b is not None:
+            diffs.append(b - a)
+    if not diffs:
+        return float("nan"), float("nan")
+    return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
+
+
 def summarise(curves: list[list[dict]], after: int = 200) -> dict:
     rows = [p for c in curves for p in c if p.get("estimate") and p["n_labeled"] >= after]
     if not rows:
@@ -87,6 +104,14 @@ def main(argv=None) -> None:
         out[str(share)] = {"summary": res, "curves": curves}
         print(f"{args.dataset} audit {share:.2f}: " + ", ".join(
             f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in res.items()), flush=True)
+    if "0.0" in out and len(out) > 1:
+        base = out["0.0"]["curves"]
+        for share, res in out.items():
+            if share != "0.0":
+                lo, hi = paired_cost_interval(base, res["curves"], target)
+                res["summary"]["extra_labels_interval"] = [lo, hi]
+                print(f"{args.dataset} audit {float(share):.2f}: labels to 95% vs no audit, paired bootstrap 95%: "
+                      f"[{lo:+.0f}, {hi:+.0f}]", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))

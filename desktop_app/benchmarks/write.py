@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.benchmarks import figures as F
+from desktop_app.benchmarks.compare import kept_block
 from desktop_app.core.simulate import summary_table
 from desktop_app.ops.plot import plot_curves
 
@@ -52,7 +53,7 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     misses: list[str] = []
     w = L.append
     w("# Selection benchmarks\n")
-    w(f"Regenerate everything on this page (numbers, tables, `docs/curves/*.png`) with one command:\n")
+    w("Regenerate everything on this page (numbers, tables, `docs/curves/*.png`) with one command:\n")
     w(f"```\n{COMMAND}\n```\n")
     w(f"Last run: Python {extras['environment']}; {extras['seeds']} seeds; {extras['total_s'] / 60:.1f} min in all "
       f"({', '.join(f'{k} {v:.0f} s' for k, v in timings.items())}). Embeddings are cached per dataset "
@@ -202,7 +203,12 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
-    (docs / "benchmarks.md").write_text("\n".join(L) + "\n" + _kept_sections(docs / "benchmarks.md"))
+    page = docs / "benchmarks.md"
+    tail = _kept_sections(page)   # sections other benchmarks wrote below the KEPT marker
+    peers = kept_block(page)      # the side-by-side section written by benchmarks.peers
+    if peers and peers not in tail:
+        w(peers)
+    page.write_text("\n".join(L) + "\n" + tail)
 
 
 KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"

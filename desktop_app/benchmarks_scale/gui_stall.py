@@ -22,7 +22,7 @@ TICK_MS = 10
 
 def measure(jobs: list[tuple[str, Callable[[], None]]]) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QTimer, Qt
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
 
     app = QCoreApplication.instance() or QCoreApplication([])
     ticks: list[float] = []

@@ -5,19 +5,23 @@ low on the text development set), and the items Shoal picked say little about th
 
 1. Audit items: a small share of every batch is drawn uniformly at random from the unlabeled items
    (selection/audit.py), so their labels are a sample of the pool. They are trained on like any other.
-2. Held-out answers: a head trained on every label except the audit items predicts the audit items; each
-   gives (its class probabilities, was the top class right).
-3. Calibration: one temperature T (softmax(log p / T), Guo et al. 2017) is weighed by those answers: a
-   posterior over a grid of T with a log-normal prior centred on T = 1 (the head's own confidence), so
-   with few answers the estimate leans on the head and the interval stays wide.
+2. Prequential answers: when an item is picked, the head of that round records its class probabilities
+   (the `asked` table); when the label comes, the answer is (those probabilities, was the top class
+   right). The audit answers are a uniform sample of the pool as it was; answers count less as the head
+   moves on (weight halves every max(100, labels / 2) labels).
+3. Calibration: one temperature T (softmax(log p / T), Guo et al. 2017) is weighed by the audit answers:
+   a posterior over a grid of T with a log-normal prior (sd 0.5 in log T) centred on the temperature that
+   fits the picked items' answers, so with few audit answers the estimate leans on that and the interval
+   stays wide.
 4. accuracy = mean over the unlabeled pool (a uniform sample of it for large pools) of the current head's
    tempered top-class confidence; macro-F1 from the expected per-class true and false positives and false
    negatives of the tempered probabilities. The 95% interval draws T from its posterior and adds the
    spread of a finite pool (a sum of Bernoulli outcomes).
 
-Answers from the picked items were tried for the fit too and rejected: on the text development set they
-moved the estimate 7-10 points above the truth (docs/benchmarks.md, "Accuracy estimate"). The plain
-accuracy of the held-out head on the audit items is reported beside it as a check.
+Rejected (docs/benchmarks.md, "Accuracy estimate"): fitting T on the picked items alone (they are the hard
+ones, and on the text development set it put the estimate 7-10 points above the truth), and a head refit
+without the audit items (biased low: the selection adapted to those labels). The plain accuracy of the
+prequential audit answers is reported beside it as a check (Wilson interval).
 `python -m desktop_app.benchmarks.estimate` measures coverage of the hidden truth in replays.
 """
 from __future__ import annotations
@@ -63,19 +67,6 @@ def recency_weights(asked_at, n_labeled: int) -> np.ndarray:
     earlier rounds were calibrated differently from the current one."""
     half_life = max(100.0, n_labeled / 2)
     return 0.5 ** (np.maximum(n_labeled - np.asarray(asked_at, np.float64), 0) / half_life)
-
-
-def heldout_answers(X: np.ndarray, y: np.ndarray, audit: np.ndarray, head_factory) -> Answers | None:
-    """Answers for the audit items (mask over the labeled rows X, y) from a head trained on every other
-    label. None when there is no audit item or the rest holds fewer than two classes."""
-    audit = np.asarray(audit, bool)
-    if not audit.any() or len(np.unique(y[~audit])) < 2:
-        return None
-    head = head_factory().fit(np.asarray(X[~audit], np.float32), y[~audit])
-    if not head.is_fitted:
-        return None
-    proba = head.predict_proba(np.asarray(X[audit], np.float32))
-    return answers_from(list(proba), [head.classes_] * len(proba), y[audit], np.ones(len(proba), bool))
 
 
 def tempered_top(proba: np.ndarray, temps: np.ndarray) -> np.ndarray:
@@ -158,10 +149,10 @@ def estimate(ans: Answers, pool_proba: np.ndarray, seed: int = 0, level: float =
            "accuracy_interval": [round(float(min(lo, point)), 4), round(float(max(hi, point)), 4)],
            "macro_f1": round(f_point, 4),
            "macro_f1_interval": [round(float(min(f_lo, f_point)), 4), round(float(max(f_hi, f_point)), 4)],
-           "n": int(len(ans)), "n_audit": int(ans.audit.sum()), "temperature": round(float(post @ temps), 3),
+           "n": len(ans), "n_audit": int(ans.audit.sum()), "temperature": round(float(post @ temps), 3),
            "method": "calibrated confidence: mean tempered confidence of the current head over the unlabeled "
-                     "items; temperature fitted on audit items (drawn at random) predicted by a head that "
-                     "did not see them"}
+                     "items; temperature fitted on audit items (drawn at random), each scored by the head "
+                     "of the round that picked it, before its label was given"}
     audit = audit_check(ans)
     if audit:
         out["audit"] = audit

@@ -37,7 +37,7 @@ def fit_map(X: np.ndarray, sample: int = SAMPLE, seed: int = 0, n_neighbors: int
     import warnings
 
     try:
-        import umap  # type: ignore[import-untyped]
+        import umap
     except ImportError:
         raise ShoalError(INSTALL) from None
 

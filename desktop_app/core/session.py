@@ -77,9 +77,11 @@ class Session:
     # ---- selection ---------------------------------------------------------------
     def context(self, exclude=()) -> SelectionContext:
         state = self.state
-        if len(exclude):
+        ex = np.asarray(list(exclude), dtype=np.int64)
+        ex = ex[state[ex] == UNLABELED] if len(ex) else ex   # only unanswered items are held back: an answered
+        if len(ex):                                          # one keeps its label (seeds, classes known)
             state = state.copy()
-            state[np.asarray(list(exclude), dtype=np.int64)] = EXCLUDED
+            state[ex] = EXCLUDED
         return SelectionContext(
             embeddings=self.embeddings, state=state,
             predict_proba=self.predict_proba if self.head.is_fitted else None,

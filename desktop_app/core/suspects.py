@@ -66,8 +66,8 @@ def find_suspects(X: np.ndarray, y: np.ndarray, folds: int = 5, seed: int = 0, k
     their class ids. Raises ValueError with fewer than two classes or two items. `cancel()` true: []."""
     import warnings
 
-    from cleanlab.filter import find_label_issues  # type: ignore[import-untyped]
-    from cleanlab.rank import get_label_quality_scores  # type: ignore[import-untyped]
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
 
     y = np.asarray(y, np.int64)
     if len(y) < 2 or len(np.unique(y)) < 2:

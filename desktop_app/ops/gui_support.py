@@ -3,18 +3,15 @@ one labeling round prepared ahead (refit + select + annotate), the demo project,
 from __future__ import annotations
 
 import csv
-import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 
 from desktop_app.core.selection.base import UNLABELED
-from desktop_app.core.sources.base import SourceOptions, decode_lines
-from desktop_app.core.sources.item_files import open_regular
-from desktop_app.core.sources.registry import scan
-from desktop_app.errors import ItemError, ShoalError
+from desktop_app.core.sources.base import SourceOptions
+from desktop_app.core.sources.registry import reader_for, scan
+from desktop_app.errors import ShoalError
 from desktop_app.ops.create import new_project
 from desktop_app.ops.loop import (
     build_state,
@@ -30,51 +27,25 @@ N_NEIGHBOURS = 4
 
 # ---- new-project dialog ----------------------------------------------------------------------
 def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> dict:
-    """The first rows of a source: {"kind", "columns", "rows"} (tables: raw columns; others: records)."""
+    """The first rows of a source: {"kind", "columns", "rows", "table"}; table: the raw columns of a file
+    whose reader has a preview (the user picks the text, label and id columns); otherwise records."""
     path = Path(source).expanduser()
-    if path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".tab"):
-        delim = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-        rows = list(csv.reader(_head_lines(path, options), delimiter=delim))
-        if not rows:
-            raise ShoalError(f"{path.name} is empty (no header row)")
-        return {"kind": "text", "columns": [h.strip() for h in rows[0]], "rows": rows[1:n + 1]}
-    if path.is_file() and path.suffix.lower() == ".jsonl":
-        out, cols = [], []
-        for line in _head_lines(path, options)[:n]:
-            try:
-                obj = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
-                continue
-            if isinstance(obj, dict):
-                cols += [k for k in obj if k not in cols]
-                out.append(obj)
-        return {"kind": "text", "columns": cols, "rows": [[str(o.get(c, "")) for c in cols] for o in out]}
+    reader = reader_for(path) if path.is_file() else None
+    if reader is not None and reader.preview is not None:
+        return {"kind": "text", "table": True, **reader.preview(path, options, n)}
     found = scan(path, options)
     rows = []
     for rec in found.records:
         rows.append([rec.shown_id, rec.path or "", (rec.text or "")[:200], rec.label or "", rec.skip_reason or ""])
         if len(rows) >= n:
             break
-    return {"kind": found.kind, "columns": ["id", "path", "text", "label", "problem"], "rows": rows}
-
-
-def _head_lines(path: Path, options: SourceOptions) -> list[str]:
-    """The first 256 KB of a table, decoded line by line like the import does; only a regular
-    file is opened (a FIFO would block the dialog)."""
-    try:
-        with open_regular(path) as f:
-            lines, _ = decode_lines(f.read(256 * 1024), options.encoding)
-    except ItemError as e:
-        raise ShoalError(f"cannot read {path.name}: {e}") from None
-    return lines
+    return {"kind": found.kind, "table": False, "columns": ["id", "path", "text", "label", "problem"], "rows": rows}
 
 
 # ---- batches -------------------------------------------------------------------------------------
 def cold_start_batch(project: Project, n: int, seed: int = 0) -> list[dict]:
     """A random batch of unlabeled, readable items: labelable before any embedding exists."""
-    rows = project.conn.execute(
-        "SELECT idx FROM items WHERE skip_reason IS NULL AND idx NOT IN (SELECT idx FROM labels)").fetchall()
-    idxs = np.array([r[0] for r in rows], np.int64)
+    idxs = project.unanswered_readable()
     if not len(idxs):
         return []
     pick = np.random.default_rng(seed + project.n_labeled()).choice(idxs, min(n, len(idxs)), replace=False)
@@ -209,10 +180,5 @@ def save_as(project: Project, target: str | Path) -> Path:
     target = Path(target)
     if target.exists():
         raise ShoalError(f"{target} already exists; pick another name")
-    with project.mutex:
-        dst = sqlite3.connect(target)
-        try:
-            project.conn.backup(dst)
-        finally:
-            dst.close()
+    project.backup_to(target)
     return target

@@ -217,9 +217,10 @@ def describe(project: Project, picks: list[dict]) -> list[dict]:
     for p in picks:
         r = rows[p["idx"]]
         entry = {"id": r["id"], "idx": p["idx"], "score": round(float(p["score"]), 6), "reason": p["reason"],
-                 "audit": bool(p.get("audit"))}
+                 "audit": bool(p.get("audit")), "kind": str(p.get("kind") or "")}
         entry["path" if r["path"] and image else "text"] = r["path"] if image else r["text"]
-        top = _top_two(asked.get(p["idx"]), names)
+        own = (p["classes"], np.asarray(p["proba"])) if p.get("proba") is not None and p.get("classes") else None
+        top = _top_two(own or asked.get(p["idx"]), names)   # a batch not saved yet carries its own
         if top:
             entry["top"] = top
         neighbour = None
@@ -266,13 +267,7 @@ def pending_queue(project: Project) -> list[dict]:
 
 def answered_items(project: Project, idxs: list[int]) -> set[int]:
     """Those of `idxs` that have an answer (a label or a skip)."""
-    idxs = [int(i) for i in idxs]
-    out: set[int] = set()
-    for s in range(0, len(idxs), 500):
-        part = idxs[s:s + 500]
-        q = f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(part))})"
-        out.update(r[0] for r in project.conn.execute(q, part))
-    return out
+    return project.answered(idxs)
 
 
 def finish_round(project: Project, session: Session, strategy: str) -> dict:

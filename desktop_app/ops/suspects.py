@@ -96,7 +96,8 @@ def project_suspects(project: Project, n: int | None = None, progress: Callable[
     rows = {r["idx"]: r for r in project.items(shown)}
     user_ids = {i: r["id"] for i, r in rows.items()}
     return [SuspectEntry(
-        idx=int(idx[s.pos]), id=user_ids[int(idx[s.pos])], path=rows[int(idx[s.pos])]["path"], label=names[s.label], suggested=names[s.suggested],
+        idx=int(idx[s.pos]), id=user_ids[int(idx[s.pos])], path=rows[int(idx[s.pos])]["path"], label=names[s.label],
+        suggested=names[s.suggested],
         score=s.score, label_proba=s.label_proba, suggested_proba=s.suggested_proba, flagged=s.flagged,
         disagree=s.disagree, asked=len(s.neighbours), neighbour_label=names[s.neighbour_vote],
         neighbours=tuple(Neighbour(int(idx[j]), user_ids[int(idx[j])], names[int(ids[j])])

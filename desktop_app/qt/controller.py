@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.ops import gui_support
 from desktop_app.ops.embed import embed_pending
-from desktop_app.ops.loop import answered_items, describe, effective_strategy, open_session, set_search_label
+from desktop_app.ops.loop import answered_items, effective_strategy, open_session, set_search_label
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
 
@@ -53,7 +53,7 @@ class ProjectController(QObject):
         self.close()
         self.adopt(Project.open(path))
 
-    def create(self, path, source, options, encoder=None, labels=None, on_done=None) -> None:
+    def create(self, path, source, options, encoder=None, labels=None, on_done=None, copy_encoder=False) -> None:
         from desktop_app.ops.create import new_project
 
         self.close()
@@ -63,7 +63,8 @@ class ProjectController(QObject):
             self.adopt(project)
             if on_done:
                 on_done(project)
-        self.runner.submit("create", lambda p, c: new_project(path, source, options, encoder, labels),
+        self.runner.submit("create", lambda p, c: new_project(path, source, options, encoder, labels,
+                                                               copy_encoder=copy_encoder),
                            on_done=done, on_error=self._fail)
 
     def adopt(self, project: Project) -> None:
@@ -143,7 +144,8 @@ class ProjectController(QObject):
         self.model_state.emit("")
         by_idx = {b["idx"]: b for b in annotated}
         for b in self.batch:
-            b.update({k: v for k, v in by_idx.get(b["idx"], {}).items() if k in ("guess", "confidence", "neighbours", "neighbour_name")})
+            b.update({k: v for k, v in by_idx.get(b["idx"], {}).items()
+                      if k in ("guess", "confidence", "neighbours", "neighbour_name")})
         if self.waiting or not self.batch:
             self.waiting = True
         self.request_round()
@@ -162,6 +164,9 @@ class ProjectController(QObject):
         finish = None if not changed else ("refit" if mid_batch else "round")
         exclude = [b["idx"] for b in self.batch] if not self.waiting else []
         self.model_state.emit("Retraining and ranking…" if finish else "Ranking…")
+        # a batch prepared before these labels is stale: never serve it while a fresher one is on its way
+        # (it was chosen knowing fewer labels, e.g. "cold start" after two classes were labeled)
+        self.prefetched = None
 
         def work(progress, cancel):
             return gui_support.prepare_round(project, self.session, n, strategy, exclude=exclude, finish=finish)
@@ -238,24 +243,25 @@ class ProjectController(QObject):
         if self.project is None or self.project.meta(key) == value:
             return
         self.project.set_meta({key: value})
+        if key == "audit_share" and self.session is not None:
+            from desktop_app.ops.loop import audit_share
+
+            self.session.audit_share = audit_share(self.project)
         if key == "k":
             self._open_session()
         else:
             self.prefetched = None
             self.request_round()
 
-    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress) -> None:
+    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress, only=None) -> None:
         from desktop_app.ops.export import export
 
         project = self.project
         self.runner.submit("export", lambda p, c: export(project, out, fmt, with_predictions=with_predictions,
-                                                         overwrite=overwrite, progress=p),
+                                                         overwrite=overwrite, progress=p, only=only),
                            on_done=on_done, on_error=on_error, on_progress=on_progress)
 
     def relink(self, new_source: str, force: bool = False) -> str:
         from desktop_app.ops.create import relink
 
         return relink(self.project, new_source, force=force)
-
-    def describe_items(self, idxs: list[int]) -> list[dict]:
-        return describe(self.project, [{"idx": i, "score": 0.0, "reason": ""} for i in idxs])

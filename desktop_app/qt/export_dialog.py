@@ -5,15 +5,22 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit,
-                               QProgressBar, QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+)
 
-from desktop_app.core.export.registry import EXPORTERS
+from desktop_app.core.export.registry import EXPORTERS, formats_for
+from desktop_app.qt.coreset_panel import CoresetPanel
 from desktop_app.qt.labeling_view import plain_label
-
-FORMAT_HELP = {"csv": "CSV table: id, path/text, label", "jsonl": "JSON Lines, one labeled item per line",
-               "imagefolder": "one folder per label with the image files (images only)",
-               "hf": "Hugging Face datasets layout, with embeddings"}
 
 
 class ExportDialog(QDialog):
@@ -21,14 +28,12 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.pc = pc
         self.setWindowTitle("Export labeled dataset")
-        self.resize(620, 260)
+        self.resize(660, 320)
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.fmt = QComboBox()
-        for name in EXPORTERS:
-            if name == "imagefolder" and pc.project.meta("kind") != "image":
-                continue
-            self.fmt.addItem(f"{name} — {FORMAT_HELP.get(name, '')}", name)
+        for name in formats_for(pc.project.meta("kind")):
+            self.fmt.addItem(f"{name} — {EXPORTERS[name].help}", name)
         form.addRow("Format", self.fmt)
         p = pc.project.path
         self.out = QLineEdit(str(p.parent / f"{p.stem}-export"))
@@ -48,6 +53,8 @@ class ExportDialog(QDialog):
         lay.addWidget(self.progress)
         self.result = plain_label("")
         self.result.setWordWrap(True)
+        self.subset = CoresetPanel(pc, self, on_chosen=lambda: self.result.setText(""))
+        lay.insertWidget(1, self.subset)
         lay.addWidget(self.result)
         lay.addStretch(1)
         buttons = QHBoxLayout()
@@ -72,13 +79,18 @@ class ExportDialog(QDialog):
             self.out.setText(d)
 
     def start(self) -> None:
+        try:
+            only = self.subset.only()
+        except ValueError as e:
+            self.result.setText(f"Not exported: {e}")
+            return
         self.go.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.result.setText("Exporting…")
         self.pc.export(self.out.text().strip(), self.fmt.currentData(), self.preds.isChecked(),
                        self.overwrite.isChecked(), on_done=self._done, on_error=self._failed,
-                       on_progress=self._progress)
+                       on_progress=self._progress, only=only)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -91,7 +103,9 @@ class ExportDialog(QDialog):
         self.go.setEnabled(True)
         n = len(self.files)
         notes = "".join(f"\n{note}" for note in getattr(files, "notes", []))
-        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{notes}")
+        subset = f" (the {len(self.subset.result.rows)} chosen items)" if self.subset.enabled.isChecked() \
+            and self.subset.result is not None else ""
+        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{subset}{notes}")
         self.open_folder.setVisible(True)
 
     def _failed(self, message: str) -> None:

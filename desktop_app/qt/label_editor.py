@@ -1,8 +1,7 @@
 """Label-set editor: add, rename, merge, delete — saying what happens to the items already labeled."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QDialog, QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout)
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QInputDialog, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
 
 from desktop_app.errors import ShoalError
 from desktop_app.qt.dialogs import ask_text, confirm, show_error

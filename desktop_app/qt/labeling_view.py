@@ -2,7 +2,6 @@
 neighbours, the batch position, and the label buttons. Everything user-provided is shown as plain text."""
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -27,6 +26,8 @@ def plain_label(text: str = "", style: str = "") -> QLabel:
 
 
 class HintOverlay(QFrame):
+    """The first-run key hint: a banner above the item (in the layout, so it never covers the item)."""
+
     def __init__(self, parent: QWidget):
         super().__init__(parent)
         self.setStyleSheet("HintOverlay { background: rgba(30, 60, 110, 225); border-radius: 8px; }"
@@ -44,11 +45,6 @@ class HintOverlay(QFrame):
         settings.set_flag("hint_seen")
         self.hide()
 
-    def place(self) -> None:
-        p = self.parentWidget()
-        self.setGeometry(24, 12, max(200, p.width() - 48), 64)
-        self.raise_()
-
 
 class LabelingView(QWidget):
     def __init__(self, pc, lc, images, parent=None):
@@ -65,6 +61,12 @@ class LabelingView(QWidget):
         head.addWidget(self.item_id, 1)
         head.addWidget(self.answer)
         lay.addLayout(head)
+        self.hint = HintOverlay(self)
+        self.hint.setVisible(not settings.flag("hint_seen"))
+        banner = QHBoxLayout()
+        banner.setContentsMargins(12, 6, 12, 2)
+        banner.addWidget(self.hint)
+        lay.addLayout(banner)
         self.view = ItemView()
         lay.addWidget(self.view, 1)
         info = QVBoxLayout()
@@ -82,15 +84,9 @@ class LabelingView(QWidget):
         self.bar.digit_clicked.connect(lambda d: self.lc.press_digit(d))
         self.bar.skip_clicked.connect(lambda: self.lc.skip())
         lay.addWidget(self.bar)
-        self.hint = HintOverlay(self.view)
-        self.hint.setVisible(not settings.flag("hint_seen"))
         for sig in (pc.batch_changed, pc.labels_changed, pc.label_set_changed, pc.closed):
             sig.connect(self.refresh)
         images.loaded.connect(self._image_loaded)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.hint.place()
 
     # ---- rendering ----------------------------------------------------------------------------------
     def refresh(self, *_) -> None:

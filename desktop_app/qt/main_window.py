@@ -10,9 +10,9 @@ from desktop_app.qt.controller import ProjectController
 from desktop_app.qt.dialogs import show_error
 from desktop_app.qt.flows import Flows
 from desktop_app.qt.images import ImageCache
+from desktop_app.qt.label_bar import button_text
 from desktop_app.qt.labeling import LabelingController
 from desktop_app.qt.labeling_view import plain_label
-from desktop_app.qt.label_bar import button_text
 from desktop_app.qt.start_page import StartPage
 from desktop_app.qt.warmup import preload
 from desktop_app.qt.workspace import Workspace

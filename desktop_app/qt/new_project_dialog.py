@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from desktop_app.core.embedding.registry import ENCODERS
 from desktop_app.core.sources.base import SourceOptions
+from desktop_app.core.sources.registry import FILE_READERS, suffix_list
+from desktop_app.errors import ShoalError
 from desktop_app.ops.gui_support import preview_source
 from desktop_app.qt.labeling_view import plain_label
 
 NONE = "(none)"
+OTHER = "__other__"  # the "Other encoder…" entry: the user picks a model.onnx (with its model.json)
+TEXT_FILES = "Texts (" + " ".join("*" + s for s in FILE_READERS) + ")"  # the file dialog's filter
 
 
 class NewProjectDialog(QDialog):
@@ -24,7 +41,7 @@ class NewProjectDialog(QDialog):
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.source = QLineEdit(source)
-        self.source.setPlaceholderText("A folder of images or texts, or a .csv / .tsv / .jsonl / .txt file")
+        self.source.setPlaceholderText(f"A folder of images or texts, or a {suffix_list(' / ', ' / ')} file")
         row = QHBoxLayout()
         row.addWidget(self.source, 1)
         for text, slot in (("Folder…", self._pick_folder), ("File…", self._pick_file)):
@@ -48,7 +65,12 @@ class NewProjectDialog(QDialog):
         self.encoder.addItem("default for the kind", None)
         for name, (_, kind) in ENCODERS.items():
             self.encoder.addItem(f"{name} ({kind})", name)
+        self.encoder.addItem("Other encoder… (your own model.onnx)", OTHER)
+        self.encoder.activated.connect(self._encoder_chosen)
         form.addRow("Encoder", self.encoder)
+        self.copy_encoder = QCheckBox("Copy the encoder beside the project (the project folder stays portable)")
+        self.copy_encoder.setEnabled(False)
+        form.addRow("", self.copy_encoder)
         self.target = QLineEdit()
         row = QHBoxLayout()
         row.addWidget(self.target, 1)
@@ -75,6 +97,41 @@ class NewProjectDialog(QDialog):
         if source:
             self.refresh_preview()
 
+    def _encoder_chosen(self, index: int) -> None:
+        if self.encoder.itemData(index) != OTHER:
+            self.copy_encoder.setEnabled(self._own_encoder() is not None)
+            return
+        f, _ = QFileDialog.getOpenFileName(self, "Choose an ONNX encoder (its model.json must lie beside it)", "",
+                                           "ONNX models (*.onnx)")
+        if not f or not self.set_own_encoder(f):
+            self.encoder.setCurrentIndex(0)
+
+    def set_own_encoder(self, path: str) -> bool:
+        """Offer the user's own model (its sidecar is read and checked now; a mistake shows in the note)."""
+        from desktop_app.core.embedding.own_spec import load_spec
+
+        try:
+            spec = load_spec(Path(path))
+        except ShoalError as e:
+            self.note.setText(str(e))
+            return False
+        own = self.encoder.findData(OTHER) - 1
+        if self._own_encoder() is None:
+            own += 1
+            self.encoder.insertItem(own, "", str(Path(path).resolve()))
+        self.encoder.setItemText(own, f"{Path(path).name} — your own {spec.kind} encoder, in {Path(path).parent.name}/")
+        self.encoder.setItemData(own, str(Path(path).resolve()), Qt.ToolTipRole)
+        self.encoder.setItemData(own, str(Path(path).resolve()))
+        self.encoder.setCurrentIndex(own)
+        self.copy_encoder.setEnabled(True)
+        self.note.setText(f"Your own {spec.kind} encoder; the model is loaded and checked when the project is created")
+        return True
+
+    def _own_encoder(self) -> str | None:
+        own = self.encoder.findData(OTHER) - 1
+        data = self.encoder.itemData(own)
+        return data if isinstance(data, str) and data.lower().endswith(".onnx") else None
+
     def _pick_folder(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Choose a folder of items")
         if d:
@@ -82,7 +139,7 @@ class NewProjectDialog(QDialog):
             self.refresh_preview()
 
     def _pick_file(self) -> None:
-        f, _ = QFileDialog.getOpenFileName(self, "Choose a table of texts", "", "Tables (*.csv *.tsv *.jsonl *.txt)")
+        f, _ = QFileDialog.getOpenFileName(self, "Choose a table of texts", "", TEXT_FILES)
         if f:
             self.source.setText(f)
             self.refresh_preview()
@@ -113,7 +170,7 @@ class NewProjectDialog(QDialog):
 
     def _show_preview(self, pv: dict) -> None:
         cols, rows = pv["columns"], pv["rows"]
-        table = pv["kind"] == "text" and Path(self.source.text()).suffix.lower() in (".csv", ".tsv", ".tab", ".jsonl")
+        table = bool(pv.get("table"))
         for combo, guess in ((self.text_col, "text"), (self.label_col, None), (self.id_col, "id")):
             keep = combo.currentText()
             combo.clear()
@@ -138,5 +195,7 @@ class NewProjectDialog(QDialog):
 
     def values(self) -> dict:
         return {"path": self.target.text().strip(), "source": self.source.text().strip(), "options": self.options(),
-                "encoder": self.encoder.currentData(),
+                "encoder": None if self.encoder.currentData() == OTHER else self.encoder.currentData(),
+                "copy_encoder": self.copy_encoder.isEnabled() and self.copy_encoder.isChecked()
+                and self.encoder.currentData() == self._own_encoder(),
                 "labels": [s.strip() for s in self.labels.text().split(",") if s.strip()]}

@@ -45,21 +45,9 @@ class ReviewModel(QAbstractTableModel):
     def _query(self, preds: dict | None) -> None:
         self._preds = preds
         self.names = {l["id"]: l["name"] for l in self.project.label_set()}
-        q = ("SELECT l.idx, l.label_id FROM labels l JOIN items i ON i.idx = l.idx WHERE l.state = 'labeled'")
-        args: list = []
-        if self.filter_label is not None:
-            q += " AND l.label_id = ?"
-            args.append(self.filter_label)
-        if self.only_review:
-            q += " AND i.review_reason IS NOT NULL"
-        if self.filter_text:
-            like = f"%{self.filter_text}%"
-            q += " AND (coalesce(i.source_id, i.uid) LIKE ? OR coalesce(i.path, '') LIKE ? OR coalesce(i.text, '') LIKE ?)"
-            args += [like, like, like]
-        order = " ORDER BY coalesce(i.path, i.source_id, i.uid), l.idx" if self._sort[0] in (0, 1) else " ORDER BY l.at, l.idx"
-        if self._sort[0] in (0, 1) and self._sort[1] == Qt.DescendingOrder:
-            order = " ORDER BY coalesce(i.path, i.source_id, i.uid) DESC, l.idx DESC"
-        rows = np.array(self.project.conn.execute(q + order, args).fetchall(), np.int64).reshape(-1, 2)
+        rows = self.project.labeled_pairs(self.filter_label, self.only_review, self.filter_text,
+                                          by_item=self._sort[0] in (0, 1),
+                                          descending=self._sort[1] == Qt.DescendingOrder)
         self.idx, self.label = rows[:, 0].copy(), rows[:, 1].copy()
         self.pred = np.full(len(self.idx), -1, np.int64)
         self.conf = np.full(len(self.idx), np.nan, np.float32)

@@ -4,12 +4,21 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHeaderView, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHeaderView,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.qt.label_bar import plain_tip
 from desktop_app.core.selection.registry import STRATEGIES
 from desktop_app.core.stopping import recommendation
+from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 
 LEARN_MODE = "— nothing (learn mode)"
@@ -42,12 +51,12 @@ class SidePanel(QWidget):
         box = QGroupBox("Learning curve and stopping signals")
         bl = QVBoxLayout(box)
         self.acc_plot = pg.PlotWidget()
-        self.acc_plot.setFixedHeight(170)
+        self.acc_plot.setFixedHeight(150)
         self.acc_plot.setLabel("left", "est. accuracy")
         self.acc_plot.setLabel("bottom", "labels")
         self.acc_plot.showGrid(x=True, y=True, alpha=0.2)
         self.change_plot = pg.PlotWidget()
-        self.change_plot.setFixedHeight(135)
+        self.change_plot.setFixedHeight(120)
         self.change_plot.setLabel("left", "fraction")
         self.change_plot.getAxis("left").enableAutoSIPrefix(False)
         self.change_plot.setLabel("bottom", "round")
@@ -59,6 +68,8 @@ class SidePanel(QWidget):
         self.acc_bars = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0),
                                         beam=0.0, pen=pg.mkPen((60, 140, 220, 140), width=6))
         self.acc_plot.addItem(self.acc_bars)
+        self.acc_note = pg.TextItem("", color="#666", anchor=(0.5, 0.5))   # says why the plot is empty
+        self.acc_plot.addItem(self.acc_note)
         self.change_curve = self.change_plot.plot([], [], pen=pg.mkPen("#d9822b", width=2), symbol="t",
                                                   symbolSize=6, name="predictions changed", antialias=True)
         self.pos_curve = self.change_plot.plot([], [], pen=pg.mkPen("#3a9d4a", width=2), antialias=True)
@@ -80,6 +91,9 @@ class SidePanel(QWidget):
         self.batch = QSpinBox(minimum=1, maximum=500)
         self.k = QSpinBox(minimum=5, maximum=1000, singleStep=10)
         self.k.setToolTip("Neighbours per labeled item that join the SEALS candidate pool")
+        self.audit = QSpinBox(minimum=0, maximum=50, suffix=" %")
+        self.audit.setToolTip("Share of each batch drawn at random from the unlabeled items (audit picks): the "
+                              "accuracy estimate is calibrated on them. 0 turns the estimate off.")
         self.search_for = QComboBox()
         self.search_for.setToolTip("Search mode: the next batches are the items most likely to carry this label "
                                    "(find more of a rare class). Learn mode: the items the model is least sure about.")
@@ -87,12 +101,14 @@ class SidePanel(QWidget):
         form.addRow("Find more of", self.search_for)
         form.addRow("Batch size", self.batch)
         form.addRow("k neighbours", self.k)
+        form.addRow("Audit share", self.audit)
         lay.addWidget(box)
         lay.addStretch(1)
         self.strategy.currentTextChanged.connect(lambda v: self._set("strategy", v))
         self.search_for.activated.connect(self._search_chosen)
         self.batch.editingFinished.connect(lambda: self._set("batch_size", self.batch.value()))
         self.k.editingFinished.connect(lambda: self._set("k", self.k.value()))
+        self.audit.editingFinished.connect(lambda: self._set("audit_share", self.audit.value() / 100))
         pc.opened.connect(self._load_settings)
         for sig in (pc.opened, pc.label_set_changed):
             sig.connect(self._load_search_labels)
@@ -113,6 +129,9 @@ class SidePanel(QWidget):
         self.strategy.setCurrentText(p.meta("strategy", "seals"))
         self.batch.setValue(int(p.meta("batch_size", 20)))
         self.k.setValue(int(p.meta("k", 100)))
+        from desktop_app.ops.loop import audit_share
+
+        self.audit.setValue(round(audit_share(p) * 100))
         self._loading = False
 
     def _load_search_labels(self, *_) -> None:
@@ -165,6 +184,23 @@ class SidePanel(QWidget):
         self.acc_bars.setData(x=x, y=y, top=hi - y, bottom=y - lo)
         right = float(x.max()) if len(x) else 100.0
         self.acc_plot.setRange(xRange=(0, right * 1.05 + 1), yRange=(0, 1.02), padding=0)
+        self.acc_note.setText("" if acc else self._no_estimate_yet())
+        self.acc_note.setPos((right * 1.05 + 1) / 2, 0.5)
+
+    def _no_estimate_yet(self) -> str:
+        p = self.pc.project
+        if p is None:
+            return ""
+        from desktop_app.core.estimate import MIN_ANSWERS
+        from desktop_app.ops.loop import audit_share
+
+        share = audit_share(p)
+        if share <= 0:
+            return "no estimate:\naudit picks are off"
+        have = sum(1 for a in p.answered_asks() if a[2])
+        if have >= MIN_ANSWERS:
+            return f"{have} audit answers: the estimate\ncomes with the next round"
+        return f"estimate after {MIN_ANSWERS} audit answers\n({have} so far; {share:.0%} of each batch)"
 
     def _plot_changes(self, rounds: list[dict]) -> None:
         ch = [(r["round"], r["changed_fraction"]) for r in rounds if r.get("changed_fraction") is not None]

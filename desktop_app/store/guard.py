@@ -6,6 +6,9 @@ from pathlib import Path
 
 from desktop_app.errors import ShoalError, sqlite_problem
 
+# SQLite's error class, for a last-resort catch outside store/ (the CLI's edge), which may not import sqlite3
+DatabaseError = sqlite3.DatabaseError
+
 
 class GuardedConnection:
     """The project's SQLite connection: any SQLite failure (disk full, read-only file, damage) becomes

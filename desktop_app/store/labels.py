@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from typing import Iterable
 
 import numpy as np
 
 from desktop_app.errors import ShoalError
+from desktop_app.store.base import ProjectParts
 from desktop_app.store.checks import VALID_LABEL, VALID_SKIP, text
 
 MAX_LABEL_LEN = 200
@@ -45,7 +47,7 @@ def clean_label_name(name: str) -> str:
     return name
 
 
-class LabelsMixin:
+class LabelsMixin(ProjectParts):
     # ---- label set ---------------------------------------------------------------------
     def label_set(self) -> list[dict]:
         return [{"id": i, "name": text(name), "position": pos, "mode": text(mode)} for i, name, pos, mode in
@@ -156,6 +158,49 @@ class LabelsMixin:
         idx = np.array([r[0] for r in lab], np.int64)
         ids = np.array([r[1] for r in lab], np.int64)
         return idx, ids, np.array(skipped, np.int64)
+
+    def answered(self, idxs: Iterable[int]) -> set[int]:
+        """Those of `idxs` that have an answer (a label or a skip)."""
+        idxs = [int(i) for i in idxs]
+        out: set[int] = set()
+        for s in range(0, len(idxs), 500):
+            part = idxs[s:s + 500]
+            rows = self.conn.execute(f"SELECT idx FROM labels WHERE idx IN ({','.join('?' * len(part))})", part)
+            out.update(int(r[0]) for r in rows)
+        return out
+
+    def unanswered_readable(self) -> np.ndarray:
+        """idx of the items with no answer yet that can be read (skip_reason unset): the cold-start pool."""
+        rows = self.conn.execute(
+            "SELECT idx FROM items WHERE skip_reason IS NULL AND idx NOT IN (SELECT idx FROM labels) ORDER BY idx")
+        return np.fromiter((r[0] for r in rows), np.int64)
+
+    def labeled_pairs(self, label_id: int | None = None, only_review: bool = False, contains: str = "",
+                      by_item: bool = True, descending: bool = False) -> np.ndarray:
+        """(n, 2) array of (idx, label id) of the labeled items, as the review table lists them: only
+        `label_id`, only items flagged for review, only those whose id, path or text contains `contains`;
+        ordered by item (path or id) or by labeling time."""
+        if only_review and not self._tracks_files():  # an older file read as it is: nothing flagged
+            return np.empty((0, 2), np.int64)
+        pairs_q = ("SELECT l.idx, l.label_id FROM labels l JOIN items i ON i.idx = l.idx "
+                   f"WHERE l.state = 'labeled' AND {VALID_LABEL}")
+        args: list = []
+        if label_id is not None:
+            pairs_q += " AND l.label_id = ?"
+            args.append(int(label_id))
+        if only_review:
+            pairs_q += " AND i.review_reason IS NOT NULL"
+        if contains:
+            like = f"%{contains}%"
+            pairs_q += (" AND (coalesce(i.source_id, i.uid) LIKE ? OR coalesce(i.path, '') LIKE ? "
+                        "OR coalesce(i.text, '') LIKE ?)")
+            args += [like, like, like]
+        if by_item:
+            pairs_q += (" ORDER BY coalesce(i.path, i.source_id, i.uid) DESC, l.idx DESC" if descending
+                        else " ORDER BY coalesce(i.path, i.source_id, i.uid), l.idx")
+        else:
+            pairs_q += " ORDER BY l.at, l.idx"
+        return np.array(self.conn.execute(pairs_q, args).fetchall(), np.int64).reshape(-1, 2)
 
     def labeled_rows(self) -> list[dict]:
         q = ("SELECT i.idx, coalesce(i.source_id, i.uid), i.path, i.text, s.name, l.at FROM labels l "

@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     from desktop_app.app import main_window, make_app
     from desktop_app.core.sources.base import SourceOptions
 
-    app = make_app(["shoal"])
+    _app = make_app(["shoal"])  # kept alive for the whole run
     truth = make_texts(tmp / "texts.csv", args.n)
     w = main_window()
     w.resize(1280, 800)
@@ -132,7 +132,7 @@ def main(argv=None) -> int:
             label(order[args.labels + 20 * (r - 1):args.labels + 20 * r])
         run_until(lambda: not pc.runner.busy("round"))
         n_done = len(done)
-        secs += measure(lambda: pc.request_round(), lambda: len(done) > n_done and not pc.runner.busy("round"))
+        secs += measure(lambda: pc.request_round(), lambda n_done=n_done: len(done) > n_done and not pc.runner.busy("round"))
         all_beats += beats
         fits.append(done[-1].get("fit_ms"))
     out["refit"] = {"rounds": args.rounds, "labels": pc.project.n_labeled(), "seconds": round(secs, 1),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 
 from PySide6.QtCore import Qt
+from qt_helpers import TIMEOUT_MS
 
 from desktop_app.resources_path import resource
-from qt_helpers import TIMEOUT_MS
 
 
 def test_sixty_demo_labels_without_waiting_then_reopen_and_export(qtbot, window, tmp_path):

@@ -3,7 +3,6 @@ labeled with digits, one answer undone, the model retrains, close, reopen, label
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-
 from qt_helpers import TIMEOUT_MS, create_via_dialog, wait_model
 
 

@@ -9,7 +9,6 @@ import os
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
-
 from qt_helpers import TIMEOUT_MS, create_via_dialog, wait_model
 
 SHOTS = os.environ.get("SHOAL_SCREENSHOTS")  # a folder: save what the dialogs look like

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-
 from qt_helpers import TIMEOUT_MS, create_via_dialog, wait_model
+
 from tests.conftest import demo_truth
 
 

@@ -8,9 +8,9 @@ import threading
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
+from qt_helpers import TIMEOUT_MS, wait_model
 
 from desktop_app.cli import main
-from qt_helpers import TIMEOUT_MS, wait_model
 from tests.test_suspects import flipped_csv  # noqa: F401 - the fixture
 
 SHOTS = os.environ.get("SHOAL_SCREENSHOTS")  # a folder: the tests save their screenshots there (docs/gui.md)
@@ -41,7 +41,10 @@ def _open_suspects(qtbot, window, path):
     def spy(channel, fn, *a, **k):  # which thread computes the list
         if channel == "suspects":
             inner = fn
-            fn = lambda p, c: (threads.add(threading.get_ident()), inner(p, c))[1]
+
+            def fn(p, c):
+                threads.add(threading.get_ident())
+                return inner(p, c)
         return submit(channel, fn, *a, **k)
     window.pc.runner.submit = spy
     qtbot.keyClick(window, Qt.Key_4, Qt.ControlModifier)  # View > Review suspicious labels

@@ -6,7 +6,6 @@ import csv
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMessageBox
-
 from qt_helpers import TIMEOUT_MS, create_via_dialog, wait_model
 
 EVIL = "<b>bold</b> <img src='x.png'> & <a href='http://e'>link</a>"

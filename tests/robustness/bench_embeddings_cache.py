@@ -20,8 +20,13 @@ for s in range(0, n, 5000):
 ts = []
 for _ in range(3):
     shutil.rmtree(p.cache_dir)
-    t = time.perf_counter(); a = p.load_embeddings(); ts.append(time.perf_counter() - t)
-t = time.perf_counter(); p.load_embeddings(); hit = time.perf_counter() - t
+    t = time.perf_counter()
+    a = p.load_embeddings()
+    ts.append(time.perf_counter() - t)
+t = time.perf_counter()
+p.load_embeddings()
+hit = time.perf_counter() - t
 assert np.array_equal(np.asarray(a), v)
 print(f"rebuild {min(ts):.2f} s (best of 3), cache hit {hit*1000:.1f} ms, n={n} dim={dim}")
-p.close(); shutil.rmtree(d)
+p.close()
+shutil.rmtree(d)

@@ -17,10 +17,11 @@ import signal
 import sqlite3
 import sys
 
+import sklearn.linear_model  # noqa: F401
+
 import desktop_app.ops.export  # noqa: F401  (import everything a child may need before forking)
 import desktop_app.ops.loop  # noqa: F401
 import desktop_app.ops.status  # noqa: F401
-import sklearn.linear_model  # noqa: F401
 from desktop_app.cli import main
 
 LABELS = ["a", "b", "c"]

@@ -11,7 +11,7 @@ import pytest
 
 from desktop_app.store.project import Project
 
-from .conftest import cli, file_hash, one_clear_line, shoal, uids
+from .conftest import cli, file_hash, one_clear_line, shoal
 
 COMMANDS = [("status",), ("label", "ITEM", "a"), ("embed",), ("next",), ("export", "OUT")]
 

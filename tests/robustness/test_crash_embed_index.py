@@ -17,7 +17,7 @@ from desktop_app.core.index.hnsw import KnnIndex
 from desktop_app.ops import embed as embed_ops
 from desktop_app.store.project import Project
 
-from .conftest import _env, cli, integrity_ok, shoal, text_project_template
+from .conftest import _env, cli, integrity_ok, text_project_template
 
 
 def _embedded_state(project) -> tuple[int, int]:

@@ -14,7 +14,7 @@ def test_csv_export_neutralises_formula_cells_and_jsonl_keeps_them(tmp_path):
     with open(src, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["id", "text", "label"])
-        for i, cell in enumerate(EVIL):
+        for cell in EVIL:
             w.writerow([cell, cell, cell])      # formula-like id, text and label
         w.writerow(["plain", "a plain text", "ok"])
     project = tmp_path / "p.shoal"

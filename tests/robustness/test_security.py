@@ -112,6 +112,9 @@ def test_no_pickle_or_eval_anywhere_in_the_package():
                         assert isinstance(kw.value, ast.Constant) and kw.value.value is False, (path, node.lineno)
 
 
+_FOLLOWING: set[str] = set()  # variables being followed (a self-reference must not recurse forever)
+
+
 def _sql_is_static(node: ast.AST, tree: ast.AST | None = None) -> bool:
     """An SQL argument is safe when it is a literal, or an f-string whose holes only make `?` lists
     or `int(...)`s (no value is ever spliced into the text)."""
@@ -120,14 +123,22 @@ def _sql_is_static(node: ast.AST, tree: ast.AST | None = None) -> bool:
     if isinstance(node, ast.IfExp):
         return _sql_is_static(node.body) and _sql_is_static(node.orelse)
     if isinstance(node, ast.Name) and tree is not None:  # a variable: all its assignments must be static
-        values = [n.value for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AugAssign)) and any(
-                  getattr(t, "id", None) == node.id for t in getattr(n, "targets", [getattr(n, "target", None)]))]
-        return bool(values) and all(_sql_is_static(v) for v in values)
+        if node.id in _FOLLOWING:  # `q = q + "..."`: the other assignments decide
+            return True
+        _FOLLOWING.add(node.id)
+        try:
+            values = [n.value for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AugAssign)) and any(
+                      getattr(t, "id", None) == node.id for t in getattr(n, "targets", [getattr(n, "target", None)]))]
+            return bool(values) and all(_sql_is_static(v, tree) for v in values)
+        finally:
+            _FOLLOWING.discard(node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return _sql_is_static(node.left, tree) and _sql_is_static(node.right, tree)
     if isinstance(node, ast.JoinedStr):
         for v in node.values:
             if isinstance(v, ast.FormattedValue):
+                if isinstance(v.value, ast.Name) and _sql_is_static(v.value, tree):
+                    continue  # a variable every assignment of which is itself static SQL (e.g. a column name)
                 src = ast.unparse(v.value)
                 # `?` lists, ints, schema constants; and comma-joined ints from an int64 array (the GUI's
                 # review model sorts ids this way)
@@ -184,7 +195,7 @@ NASTY = ["../../x", "/etc/passwd", "..", ".", "CON", "con.txt", "NUL", "COM1", "
 def test_safe_names_never_escape_and_stay_distinct():
     names = folder_names(NASTY)
     assert len(set(n.lower() for n in names.values())) == len(NASTY)
-    for original, name in names.items():
+    for name in names.values():
         assert name and "/" not in name and "\\" not in name and name not in (".", "..")
         assert not name.startswith(".") and not name.endswith((".", " "))
         assert len(name.encode()) <= 200

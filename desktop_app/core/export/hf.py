@@ -11,7 +11,7 @@ from desktop_app.core.export.tables import _columns
 
 
 def write_hf(data: ExportData, out: Path, progress=None) -> list[Path]:
-    label_index = {name: i for i, name in enumerate(data.labels)}
+    label_index: dict[str | None, int] = {name: i for i, name in enumerate(data.labels)}
     cols = _columns(data)
     with open(out / "data.jsonl", "w", encoding="utf-8") as f:
         for row in data.rows:

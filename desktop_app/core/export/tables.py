@@ -7,7 +7,6 @@ from pathlib import Path
 
 from desktop_app.core.export.base import ExportData
 
-COLUMNS = ["id", "path", "text", "label", "labeled_at", "prediction", "confidence"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula (OWASP CSV injection)
 
 

@@ -16,7 +16,7 @@ class LazyIndex:
     def __init__(self, loader: Callable[[], object], dim: int, start: bool = False):
         self.dim = dim
         self._loader = loader
-        self._index = None
+        self._index: object | None = None
         self._error: BaseException | None = None
         self._done = threading.Event()
         self._started = threading.Lock()

@@ -10,7 +10,6 @@ import os
 
 import numpy as np
 
-
 RELEASE_AFTER = 10_000  # rows copied in one go after which the map's pages are given back
 
 
@@ -20,7 +19,7 @@ def release_pages(array: np.ndarray) -> None:
     the cache they are not needed, and would otherwise count ~0.7 GB towards the app's memory."""
     import mmap
 
-    base = array
+    base: object = array
     while base is not None and not isinstance(getattr(base, "_mmap", None), mmap.mmap):
         base = getattr(base, "base", None)
     mm = getattr(base, "_mmap", None) if base is not None else None
@@ -240,7 +239,7 @@ class RowFile:
 
     def _read(self, start: int, out: np.ndarray) -> None:
         want = out.nbytes
-        view = memoryview(out).cast("B")
+        view = out.data.cast("B")
         got = 0
         while got < want:
             k = os.preadv(self._fd, [view[got:]], self.offset + start * self._row + got)

@@ -46,6 +46,7 @@ class LinearHead:
                                    class_weight="balanced" if self.balanced else None)
         if self.is_fitted and np.array_equal(classes, self.classes_):
             model.set_params(warm_start=True)
+            assert self.coef_ is not None and self.intercept_ is not None  # is_fitted
             model.coef_, model.intercept_, model.classes_ = self.coef_.copy(), self.intercept_.copy(), classes
         with threadpool_limits(1):
             model.fit(np.asarray(X, dtype=np.float32), y)
@@ -55,6 +56,7 @@ class LinearHead:
         return self
 
     def decision(self, X: np.ndarray) -> np.ndarray:
+        assert self.coef_ is not None and self.intercept_ is not None, "the head is not fitted"
         return np.asarray(X, dtype=np.float32) @ self.coef_.T + self.intercept_
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -78,9 +80,9 @@ class LinearHead:
 
     # ---- plain-array persistence -------------------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:
-        out = {"classes": self.classes_.astype(np.int64),
-               "params": np.array([self.C, self.max_iter, float(self.balanced)], np.float64)}
-        if self.is_fitted:
+        out: dict[str, np.ndarray] = {"classes": self.classes_.astype(np.int64),
+                                      "params": np.array([self.C, self.max_iter, float(self.balanced)], np.float64)}
+        if self.coef_ is not None and self.intercept_ is not None:
             out["coef"], out["intercept"] = self.coef_, self.intercept_
         return out
 

@@ -17,7 +17,7 @@ BAND = (50, 90)
 
 
 def hybrid(ctx: SelectionContext, n: int) -> list[Pick]:
-    if not ctx.has_model or ctx.pool is None or n < 2:
+    if not ctx.has_model or ctx.predict_proba is None or ctx.pool is None or n < 2:
         return seals(ctx, n)
     n_mix = max(1, int(round(SHARE * n)))
     head = seals(ctx, n - n_mix)

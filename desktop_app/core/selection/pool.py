@@ -17,12 +17,6 @@ class CandidatePool:
         self._anchored = np.zeros(n_items, dtype=bool)
         self.coverage = Coverage()             # regions of the space, for re-anchoring
 
-    def resize(self, n_items: int) -> None:
-        if n_items > len(self.mask):
-            grow = n_items - len(self.mask)
-            self.mask = np.concatenate([self.mask, np.zeros(grow, bool)])
-            self._anchored = np.concatenate([self._anchored, np.zeros(grow, bool)])
-
     def update(self, index, embeddings: np.ndarray, labeled: np.ndarray) -> int:
         """Add the neighbours of labeled items not queried yet; return how many were queried."""
         labeled = np.asarray(labeled, dtype=np.int64)

@@ -16,6 +16,7 @@ WHERE = " · neighbour of a labeled item"
 
 
 def seals_candidates(ctx: SelectionContext, n: int) -> np.ndarray:
+    assert ctx.pool is not None, "SEALS needs the candidate pool"
     pool = ctx.pool[ctx.state[ctx.pool] == UNLABELED] if len(ctx.pool) else ctx.pool
     if len(pool) < n:  # pool exhausted: widen to everything (rare; tiny datasets)
         pool = np.union1d(pool, ctx.sample_unlabeled(max(10 * n, 1000)))

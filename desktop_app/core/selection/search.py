@@ -29,7 +29,7 @@ def search(ctx: SelectionContext, n: int) -> list[Pick]:
     cand = _candidates(ctx, n)
     if len(cand) == 0:
         return []
-    if ctx.has_model and pos in ctx.classes:
+    if ctx.has_model and ctx.predict_proba is not None and pos in ctx.classes:
         scores = ctx.predict_proba(cand)[:, list(ctx.classes).index(pos)]
         why = "likely positive (p={:.2f})"
     elif len(positives):

@@ -9,12 +9,22 @@ from desktop_app.core.selection.scores import UNCERTAINTY
 
 
 def rank_by_uncertainty(ctx: SelectionContext, cand, n: int, measure: str, where: str) -> list[Pick]:
+    assert ctx.predict_proba is not None, "ranking needs a model (ctx.has_model)"
     proba = ctx.predict_proba(cand)
     scores = UNCERTAINTY[measure](proba)
-    picks = thin_batch(ctx, cand, scores, n, lambda i, s: f"uncertain ({measure} {s:.2f}){where}")
+    picks = thin_batch(ctx, cand, scores, n, lambda i, s: f"uncertain ({_words(measure, s)}){where}")
     for p in picks:
         p.kind = "uncertain"
     return picks
+
+
+def _words(measure: str, score: float) -> str:
+    """The score as a person reads it: for margin the gap between the top two classes (small = unsure)."""
+    if measure == "margin":
+        return f"top two {1 - score:.2f} apart"
+    if measure == "least-confidence":
+        return f"top class {1 - score:.2f}"
+    return f"entropy {score:.2f}"
 
 
 def full_pool(ctx: SelectionContext, n: int, measure: str) -> list[Pick]:

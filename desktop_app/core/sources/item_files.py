@@ -58,7 +58,7 @@ def item_file(root: str | os.PathLike | None, rel: str | None, extensions: froze
         raise ItemError(f"not a file a scan records ({os.path.splitext(rel)[1] or 'no extension'})")
     full = os.path.realpath(os.path.join(real_root, *parts))
     if os.path.commonpath([str(real_root), full]) != str(real_root) or full == str(real_root):
-        raise ItemError(f"{OUTSIDE} (a link to {full[:200]})" if os.path.islink(os.path.join(root, *parts))
+        raise ItemError(f"{OUTSIDE} (a link to {full[:200]})" if os.path.islink(os.path.join(str(root), *parts))
                         else OUTSIDE)
     return Path(full)
 

@@ -73,10 +73,13 @@ def _need_column(name: str | None, header: list[str], what: str, path: Path) -> 
         raise ShoalError(f"{path.name} has no {what} column {name!r} (columns: {', '.join(header) or 'none'})")
 
 
+def _delimiter(path: Path) -> str:
+    return "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+
+
 def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     lines, bad = _read_lines(path, options)
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=_delimiter(path))
     header = next(reader, None)
     if not header:
         raise ShoalError(f"{path.name} is empty (no header row)")
@@ -95,7 +98,7 @@ def table_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
     for row_no, row in enumerate(reader, start=2):
         if not row:
             continue
-        get = lambda i: row[i] if i is not None and i < len(row) else None  # noqa: E731 - ragged rows
+        get = lambda i, row=row: row[i] if i is not None and i < len(row) else None  # noqa: E731 - ragged rows
         if len(row) <= ti:
             yield ItemRecord(uid=f"row:{row_no}", skip_reason=f"row {row_no} has {len(row)} fields, no text column")
             continue
@@ -137,3 +140,35 @@ def line_records(path: Path, options: SourceOptions) -> Iterator[ItemRecord]:
             yield _bad_line(line_no, bad[line_no])
         elif line.strip():
             yield ids.record(line_no, line.rstrip("\r\n"), None, None)
+
+
+# ---- previews (the new-project dialog shows the raw columns to pick from) -----------------------------------
+def _head_lines(path: Path, options: SourceOptions) -> list[str]:
+    """The first 256 KB of a table, decoded line by line like the import does; only a regular
+    file is opened (a FIFO would block the dialog)."""
+    try:
+        with open_regular(path) as f:
+            lines, _ = decode_lines(f.read(256 * 1024), options.encoding)
+    except ItemError as e:
+        raise ShoalError(f"cannot read {path.name}: {e}") from None
+    return lines
+
+
+def preview_table(path: Path, options: SourceOptions, n: int) -> dict:
+    rows = list(csv.reader(_head_lines(path, options), delimiter=_delimiter(path)))
+    if not rows:
+        raise ShoalError(f"{path.name} is empty (no header row)")
+    return {"columns": [h.strip() for h in rows[0]], "rows": rows[1:n + 1]}
+
+
+def preview_jsonl(path: Path, options: SourceOptions, n: int) -> dict:
+    out, cols = [], []
+    for line in _head_lines(path, options)[:n]:
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if isinstance(obj, dict):
+            cols += [k for k in obj if k not in cols]
+            out.append(obj)
+    return {"columns": cols, "rows": [[str(o.get(c, "")) for c in cols] for o in out]}

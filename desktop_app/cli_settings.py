@@ -1,0 +1,51 @@
+"""`shoal settings PROJECT [--batch-size N] [--k N] [--strategy S] [--audit-share F]`: the project's
+labeling settings (the GUI's Settings box), shown or changed."""
+from __future__ import annotations
+
+from desktop_app.errors import ShoalError
+
+
+def register(sub) -> dict:
+    from desktop_app.core.selection.registry import STRATEGIES
+
+    p = sub.add_parser("settings", help="show or change batch size, k, strategy and audit share")
+    p.add_argument("project")
+    p.add_argument("--batch-size", type=int, help="items per batch (1-500)")
+    p.add_argument("--k", type=int, help="neighbours per labeled item in the SEALS pool (5-1000)")
+    p.add_argument("--strategy", choices=list(STRATEGIES), help="how batches are chosen")
+    p.add_argument("--audit-share", type=float,
+                   help="share of each batch drawn at random for the accuracy estimate (0-0.5; 0: no estimate)")
+    p.add_argument("--json", action="store_true")
+    return {"settings": cmd_settings}
+
+
+LIMITS = {"batch_size": (1, 500), "k": (5, 1000), "audit_share": (0.0, 0.5)}
+
+
+def current(project) -> dict:
+    from desktop_app.ops.loop import audit_share
+
+    return {"batch_size": int(project.meta("batch_size", 20)), "k": int(project.meta("k", 100)),
+            "strategy": project.meta("strategy", "seals"), "audit_share": audit_share(project)}
+
+
+def cmd_settings(args):
+    from desktop_app.store.project import Project
+
+    changes = {k: v for k, v in (("batch_size", args.batch_size), ("k", args.k), ("strategy", args.strategy),
+                                 ("audit_share", args.audit_share)) if v is not None}
+    for key, value in changes.items():
+        if key in LIMITS and not LIMITS[key][0] <= value <= LIMITS[key][1]:
+            lo, hi = LIMITS[key]
+            raise ShoalError(f"--{key.replace('_', '-')} must be between {lo} and {hi} (got {value})")
+    with Project.open(args.project, readonly=not changes) as project:
+        if changes:
+            project.set_meta(changes)
+        now = current(project)
+    if args.json:
+        from desktop_app.cli import print_json
+
+        print_json(now)
+    else:
+        for key, value in now.items():
+            print(f"{key.replace('_', ' ')}: {value}" + ("   (changed)" if key in changes else ""))
