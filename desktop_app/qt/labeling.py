@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoStack
 
 from desktop_app.errors import ShoalError
 from desktop_app.ops.commands import AddLabel, DeleteLabel, MergeLabels, RenameLabel, SetLabels
-from desktop_app.ops.loop import answered_items
+from desktop_app.ops.loop import answered_items, describe
 from desktop_app.qt.controller import ProjectController
 from desktop_app.qt.undo import OpCommand
 
@@ -115,7 +115,7 @@ class LabelingController(QObject):
         if where:  # in this batch already: go there
             pc.pos = where[0]
         else:
-            entry = pc.describe_items([idx])[0]
+            entry = describe(pc.project, [{"idx": idx, "score": 0.0, "reason": ""}])[0]
             entry["why"] = why
             pc.pos = min(pc.pos, len(pc.batch))
             pc.batch.insert(pc.pos, entry)
