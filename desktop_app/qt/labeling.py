@@ -16,8 +16,8 @@ from desktop_app.qt.undo import OpCommand
 
 class LabelingController(QObject):
     message = Signal(str)
-    undone = Signal(list)
-    show_labeling = Signal()  # a view asked to show an item in the labeling view  # the changes of an answer that was undone (views that walk items show it again)
+    undone = Signal(list)  # the changes of an answer that was undone (views that walk items show it again)
+    show_labeling = Signal()  # a view asked to show an item in the labeling view
 
     def __init__(self, pc: ProjectController, parent: QObject | None = None):
         super().__init__(parent)
