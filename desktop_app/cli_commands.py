@@ -255,7 +255,8 @@ def cmd_simulate(args):
 
     result = run_simulation(args.source, _source_options(args), strategies=args.strategy or ["seals", "random"],
                             budget=args.budget, batch=args.batch, init=args.init, seeds=args.seeds,
-                            positive=args.positive, encoder=args.encoder, limit=args.limit)
+                            positive=args.positive, encoder=args.encoder, limit=args.limit,
+                            audit_share=args.audit_share)
     if args.json:
         Path(args.json).write_text(__import__("json").dumps(result, indent=1))
     if args.plot:
@@ -353,6 +354,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--positive", help="turn the task into LABEL vs rest")
     p.add_argument("--encoder")
     p.add_argument("--limit", type=int, help="use at most this many items (stratified sample)")
+    p.add_argument("--audit-share", type=float, default=0.0,
+                   help="share of each batch drawn at random, as the app does (default there 0.1), so the replay "
+                        "also reports how often the accuracy estimate covers the truth; default 0: selection only")
     p.add_argument("--json")
     p.add_argument("--plot")
     p = sub.add_parser("gui", help="open the desktop app")

@@ -85,3 +85,16 @@ def test_two_replays_with_the_same_seed_give_identical_curves():
         strip = [{k: v for k, v in p.items() if not k.endswith("_seconds")} for p in first]
         assert strip == [{k: v for k, v in p.items() if not k.endswith("_seconds")} for p in second]
         assert [p["n_labeled"] for p in first] == [10, 30, 50, 70, 80]
+
+
+def test_simulate_with_audit_share_reports_the_estimate_against_the_truth(tmp_path, capsys):
+    X, y = _two_blobs(600)
+    result = simulate_arrays(X, y, ["a", "b"], "blobs", ["seals"], budget=300, batch=20, init=10, seeds=1,
+                             audit_share=0.2)
+    pts = [p for p in result["runs"][0]["curve"] if p.get("estimate")]
+    assert pts and all("true_accuracy_unlabeled" in p for p in pts)
+    assert result["audit_share"] == 0.2
+    table = summary_table(result)
+    assert "accuracy estimate covers the true accuracy" in table
+    code = main(["simulate", str(resource("demo", "texts.csv")), "--label-column", "label", "--audit-share", "0.9"])
+    assert code == 2 and "--audit-share must be between 0 and 0.5" in capsys.readouterr().err

@@ -353,8 +353,9 @@ def _rare_table(res: dict) -> str:
 
 def _cv_bias(results: dict, balanced: list[str]) -> str:
     """Cross-validated accuracy on actively chosen labels vs test accuracy at the end of the run."""
-    rows = ["The cross-validated accuracy the app shows is measured on the labels the strategy chose, "
-            "which are harder than average, so it under-states the test accuracy:\n",
+    rows = ["Cross-validated accuracy on the labels the strategy chose (which are harder than average) "
+            "under-states the test accuracy, which is why the app now shows it only as \"a lower bound\" and "
+            "reports the audit-calibrated estimate instead (see \"Accuracy estimate\" below):\n",
             "| dataset | CV accuracy on the labels (last round) | test accuracy (last round) |", "|---|---|---|"]
     for k in balanced:
         runs = F.runs_of(results[k], "seals").values()
