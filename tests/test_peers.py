@@ -84,8 +84,11 @@ def test_section_is_spliced_and_kept(tmp_path):
     page = tmp_path / "benchmarks.md"
     page.write_text("# Selection benchmarks\n\nbody\n")
     compare.splice(page, "## side by side\n| a |")
+    page.write_text(page.read_text().replace(compare.END, f"{compare.NOTES_START}\nwhat it means\n"
+                                                          f"{compare.NOTES_END}\n{compare.END}"))
     compare.splice(page, "## side by side\n| b |")
     text = page.read_text()
+    assert "what it means" in text and text.index("| b |") < text.index("what it means") < text.index(compare.END)
     assert text.count(compare.START) == 1 and "| b |" in text and "| a |" not in text and "body" in text
     assert compare.kept_block(page).startswith(compare.START) and "| b |" in compare.kept_block(page)
 
