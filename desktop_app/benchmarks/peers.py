@@ -2,6 +2,10 @@
 
     pip install .[bench]        # small-text: a benchmark-only extra
     python -m desktop_app.benchmarks.peers --seeds 10
+    python -m desktop_app.benchmarks.peers --methods "seals,seals+spread-decay,st:BreakingTies" --docs ''
+
+A method name with "+HEAD" (spread, spread-decay, spread-agree, spread-both) replays it with that variant of
+the semi-supervised head of benchmarks/spread.py instead of Shoal's LinearHead (an experiment).
 
 Same cached embeddings, same split, same start set and the same head (Shoal's LinearHead, refitted after
 every batch) for every method; only the selection differs. Shoal's strategies run through
