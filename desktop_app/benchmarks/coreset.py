@@ -117,6 +117,9 @@ def main(argv=None) -> int:
     ap.add_argument("--quiet", action="store_true", help="no per-seed lines")
     ap.add_argument("--docs", help="also write DOCS/curves/results/coreset.json, DOCS/curves/coreset.png and the "
                                    "core-set section of DOCS/benchmarks.md")
+    ap.add_argument("--confirm-docs", metavar="DOCS",
+                    help="add this run (the -bench sets) to the saved section as a confirmation, keeping the "
+                         "development-set figures")
     args = ap.parse_args(argv)
     methods = args.methods.split(",")
     if "random" not in methods:
@@ -136,11 +139,16 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
+    command = "python -m desktop_app.benchmarks.coreset " + " ".join(argv or sys.argv[1:])
+    if args.confirm_docs:
+        from desktop_app.benchmarks.coreset_docs import add_confirmation
+
+        add_confirmation(args.confirm_docs, {"sets": out, "seeds": args.seeds, "command": command})
     if args.docs:
         from desktop_app.benchmarks.coreset_docs import write_docs
 
         write_docs(args.docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
-                               "command": "python -m desktop_app.benchmarks.coreset " + " ".join(argv or sys.argv[1:]),
+                               "command": command,
                                "minutes": round((time.time() - t0) / 60, 1)})
     return 0
 
