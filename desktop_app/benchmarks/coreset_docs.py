@@ -66,13 +66,13 @@ net trained from scratch: on these development sets its learning curve is still 
 Selection via proxy (Coleman et al.) keeps what the proxy finds *hard*; that pays when the labels are
 clean and the data redundant (digits: `uncertainty` and `redundancy` match all items at 30-50% kept),
 but on the noisier sets the hardest items are the ambiguous and mislabeled ones, and keeping them first
-(`uncertainty`, `redundancy` weighted by the proxy, `kcenter`, which favours outliers) is far below
-random at 10-30%. Keeping only the typical items (`moderate`) fails the other way. What held up on all
+(`uncertainty`, `redundancy` weighted by the proxy, `kcenter`, which favours outliers) is well below
+random at 10-30% there. Keeping only the typical items (`moderate`) fails the other way. What held up on all
 three sets is what data-pruning studies predict for small budgets (Sorscher et al. 2022): keep
 *coverage* within each class and drop *redundancy*. `prototypes` (one item nearest each k-means centre
 within a class) turns a dense region of near-duplicates into one representative while sparse regions
-still get theirs; it is the only method measured that is never significantly below random, and it is
-well above random at 10% kept. Its lead shrinks as the share grows, because a random 30-50% already
+still get theirs; it is never significantly below random, and it is the only method significantly
+above random at 10% kept on all three sets. Its lead shrinks as the share grows, because a random 30-50% already
 covers each class, which is why the 30% target (+2 over random) is missed: the gain there is about a
 point. `ccs` (coverage over proxy-hardness bins, hardest 10% dropped) stays close to random.
 Clustering runs on 32 principal components: in a side run on the development sets (5 seeds) that was as
