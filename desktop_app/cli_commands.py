@@ -88,7 +88,8 @@ def cmd_new(args):
     from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
-    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
+    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels,
+                          copy_encoder=args.copy_encoder)
     with project:
         c, kind = project.counts(), project.meta("kind")
         merged = sum(m["copies"] for m in project.merged())
@@ -190,10 +191,15 @@ def cmd_status(args):
         print(f"estimated accuracy on the unlabeled items {est['accuracy']:.3f} [{lo:.3f}, {hi:.3f}] (95%), "
               f"macro-F1 {est['macro_f1']:.3f}; from {est['n']} answers ({est['n_audit']} audit)")
     elif st["n_labeled"]:
-        print("estimated accuracy: not yet (it needs a trained model and 20 answered items)")
+        print(f"estimated accuracy: not yet; {st['estimate_needs']}")
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    tm = st.get("trained_model")
+    if tm:
+        oof = tm.get("oof") or {}
+        f1 = f", out-of-fold macro-F1 {oof['macro_f1']:.3f}" if isinstance(oof.get("macro_f1"), float) else ""
+        print(f"final model (shoal train): {tm.get('head')} head on {tm.get('n_labeled')} labels, {tm.get('trained_at')}{f1}")
     for line in st.get("problems", []):
         print(f"  warning: {line}")
     for s in st["skipped"][:10]:
@@ -249,7 +255,8 @@ def cmd_simulate(args):
 
     result = run_simulation(args.source, _source_options(args), strategies=args.strategy or ["seals", "random"],
                             budget=args.budget, batch=args.batch, init=args.init, seeds=args.seeds,
-                            positive=args.positive, encoder=args.encoder, limit=args.limit)
+                            positive=args.positive, encoder=args.encoder, limit=args.limit,
+                            audit_share=args.audit_share)
     if args.json:
         Path(args.json).write_text(__import__("json").dumps(result, indent=1))
     if args.plot:
@@ -286,7 +293,10 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
     p.add_argument("--source", required=True, help=f"a folder of images or texts, or a {suffix_list()} file")
-    p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
+    p.add_argument("--encoder", help="minilm (text), efficientnet-lite0 (images), or PATH/model.onnx: your own "
+                                     "model, described by PATH/model.json beside it")
+    p.add_argument("--copy-encoder", action="store_true",
+                   help="copy your own model (and its sidecar, tokenizer) beside the project, so it stays portable")
     p.add_argument("--labels", help="comma-separated label names to start with")
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
@@ -344,6 +354,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--positive", help="turn the task into LABEL vs rest")
     p.add_argument("--encoder")
     p.add_argument("--limit", type=int, help="use at most this many items (stratified sample)")
+    p.add_argument("--audit-share", type=float, default=0.0,
+                   help="share of each batch drawn at random, as the app does (default there 0.1), so the replay "
+                        "also reports how often the accuracy estimate covers the truth; default 0: selection only")
     p.add_argument("--json")
     p.add_argument("--plot")
     p = sub.add_parser("gui", help="open the desktop app")
@@ -365,6 +378,7 @@ def add_parsers(sub) -> None:
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
+    "desktop_app.cli_models",
     "desktop_app.cli_settings",
     "desktop_app.cli_suspects",
     "desktop_app.cli_map",

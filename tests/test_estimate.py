@@ -104,7 +104,11 @@ def test_cli_records_answers_and_reports_the_estimate(capsys, tmp_path, text_csv
     code, _, err = run(capsys, "settings", project, "--audit-share", "0.9")
     assert code != 0 and "between 0.0 and 0.5" in err and "Traceback" not in err
     seen_audit = False
-    for _ in range(6):
+    for i in range(6):
+        if i == 1:  # labels but no audit answers yet: status says what the estimate waits for
+            out = run(capsys, "status", project)[1]
+            assert "estimated accuracy: not yet; it needs 5 answered audit items, 0 so far" in out, out
+            assert json.loads(run(capsys, "status", project, "--json")[1])["estimate_needs"].startswith("it needs 5")
         batch = json.loads(run(capsys, "next", project, "-n", "12", "--json")[1])
         seen_audit |= any(e["audit"] and e["why"].startswith("audit:") for e in batch)
         answer_batch(capsys, project, batch, truth, tmp_path)
@@ -152,3 +156,19 @@ def test_a_damaged_asked_row_is_ignored(tmp_path, classes, blob):
         lid = p.add_label("x")
         p.set_labels([(0, lid, "labeled")])
         assert p.answered_asks() == [] and p.asked_probabilities([0]) == {}
+
+
+@pytest.mark.parametrize("value, expected", [("\"lots\"", 0.1), ("-1", 0.0), ("7", 0.5), ("null", 0.1),
+                                             ("1e999", 0.1)])
+def test_a_crafted_audit_share_is_read_safely(tmp_path, value, expected):
+    from desktop_app.ops.loop import audit_share
+    from desktop_app.store.project import Project
+
+    path = tmp_path / "a.shoal"
+    Project.create(path, {"kind": "text", "source": "x.csv", "source_root": str(tmp_path)}).close()
+    con = sqlite3.connect(path)
+    con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_share', ?)", (value,))
+    con.commit()
+    con.close()
+    with Project.open(path, readonly=True) as p:
+        assert audit_share(p) == expected

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.benchmarks import figures as F
+from desktop_app.benchmarks.compare import kept_block
 from desktop_app.core.simulate import summary_table
 from desktop_app.ops.plot import plot_curves
 
@@ -202,7 +203,12 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
-    (docs / "benchmarks.md").write_text("\n".join(L) + "\n" + _kept_sections(docs / "benchmarks.md"))
+    page = docs / "benchmarks.md"
+    tail = _kept_sections(page)   # sections other benchmarks wrote below the KEPT marker
+    peers = kept_block(page)      # the side-by-side section written by benchmarks.peers
+    if peers and peers not in tail:
+        w(peers)
+    page.write_text("\n".join(L) + "\n" + tail)
 
 
 KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"
@@ -347,8 +353,9 @@ def _rare_table(res: dict) -> str:
 
 def _cv_bias(results: dict, balanced: list[str]) -> str:
     """Cross-validated accuracy on actively chosen labels vs test accuracy at the end of the run."""
-    rows = ["The cross-validated accuracy the app shows is measured on the labels the strategy chose, "
-            "which are harder than average, so it under-states the test accuracy:\n",
+    rows = ["Cross-validated accuracy on the labels the strategy chose (which are harder than average) "
+            "under-states the test accuracy, which is why the app now shows it only as \"a lower bound\" and "
+            "reports the audit-calibrated estimate instead (see \"Accuracy estimate\" below):\n",
             "| dataset | CV accuracy on the labels (last round) | test accuracy (last round) |", "|---|---|---|"]
     for k in balanced:
         runs = F.runs_of(results[k], "seals").values()

@@ -72,6 +72,20 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
                       embeddings=emb, head=head_arrays, extra=extra)
 
 
+def trained_for_export(project: Project) -> dict:
+    """The trained model (`shoal train`) and how its encoder is fed, for a format that carries the model."""
+    from desktop_app.ops.embed import check_encoder
+    from desktop_app.ops.train import load_model
+
+    trained = load_model(project)
+    enc = check_encoder(project)
+    if enc is None:
+        raise ShoalError(f"the vectors of {project.path.name} were imported: Shoal has no encoder to put in front of "
+                         "the classifier; export --format hf carries the vectors and the head instead")
+    return {"head": trained.kind, "arrays": trained.head.to_arrays(), "classes": trained.class_names,
+            "spec": enc.export_spec()}
+
+
 class ExportFiles(list):
     """The files an export wrote (its manifest aside), plus notes for the user (items left out)."""
 
@@ -104,7 +118,10 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
         from desktop_app.ops.create import check_source
 
         check_source(project)
+    model = trained_for_export(project) if exporter.needs_model else None  # refused before anything is written
     data = gather(project, with_predictions=with_predictions, with_embeddings=exporter.needs_embeddings, only=only)
+    if model is not None:
+        data.extra["model"] = model
     notes = data.extra.pop("notes", [])
     if not any(r.get("label") for r in data.rows):
         if only is not None:

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.embedding.batch import encode_payloads
-from desktop_app.core.embedding.registry import DEFAULT_FOR_KIND, get_encoder
-from desktop_app.core.simulate import full_supervision, run_one, split
+from desktop_app.core.simulate import full_supervision, replay_index, run_one, split
 from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
@@ -29,7 +28,9 @@ def labeled_embeddings(source, options: SourceOptions, encoder: str | None = Non
     records = [r for r in found.records if r.skip_reason is None and r.label is not None]
     if not records:
         raise ShoalError("simulate needs known labels: use --label-column or --labels-from-folders")
-    enc = get_encoder(encoder or DEFAULT_FOR_KIND[found.kind])
+    from desktop_app.ops.encoders import choose_encoder
+
+    _, _, enc = choose_encoder(encoder, found.kind)  # a bundled encoder's name, or PATH/model.onnx
     key = hashlib.blake2b(json.dumps([enc.identity(), [r.uid for r in records]]).encode(), digest_size=10).hexdigest()
     path = cache_dir() / f"{Path(source).name}-{key}.npz"
     names = sorted({r.label for r in records})
@@ -63,22 +64,20 @@ def stratified_limit(y: np.ndarray, limit: int, seed: int = 0) -> np.ndarray:
 _SHARED: dict = {}  # arrays handed to forked workers without pickling
 
 
-def _replay_seed(seed: int, strategies, budget, batch, init, pos, signals, k) -> list[dict]:
-    from desktop_app.core.index.hnsw import build_index
-
+def _replay_seed(seed: int, strategies, budget, batch, init, pos, signals, k, audit_share=0.0) -> list[dict]:
     X, y = _SHARED["X"], _SHARED["y"]
     split_idx = split(y, seed)
-    index = build_index(X[split_idx[0]], np.arange(len(split_idx[0])))  # shared by the strategies
+    index = replay_index(X[split_idx[0]])  # shared by the strategies; single-threaded: deterministic
     runs = []
     for strat in strategies:
         curve = run_one(X, y, strat, budget=budget, batch=batch, init=init, seed=seed, positive=pos,
-                        split_idx=split_idx, index=index, k=k, signals=strat in signals)
+                        split_idx=split_idx, index=index, k=k, signals=strat in signals, audit_share=audit_share)
         runs.append({"strategy": strat, "seed": seed, "curve": curve})
     return runs
 
 
 def simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive=None,
-                    signals=(), workers: int = 1, k: int = 100) -> dict:
+                    signals=(), workers: int = 1, k: int = 100, audit_share: float = 0.0) -> dict:
     """Replay every strategy for seeds 0..seeds-1 (same split, start set and index per seed).
     `signals`: strategies whose rounds also record the stopping signals. `workers` > 1 runs seeds in
     forked processes (one BLAS thread each)."""
@@ -88,7 +87,7 @@ def simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds
             raise ShoalError(f"--positive {positive!r} is not a label of this source (labels: {', '.join(names)})")
         pos = names.index(positive)
     _SHARED.update(X=X, y=y)
-    args = [(seed, list(strategies), budget, batch, init, pos, set(signals), k) for seed in range(seeds)]
+    args = [(seed, list(strategies), budget, batch, init, pos, set(signals), k, audit_share) for seed in range(seeds)]
     if workers > 1 and seeds > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
@@ -101,18 +100,22 @@ def simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds
     fulls = [full_supervision(X, y, s, pos) for s in range(seeds)]
     full = {key: float(np.median([f[key] for f in fulls])) for key in fulls[0]}
     return {"dataset": dataset, "n_items": int(len(y)), "labels": names, "positive": positive,
-            "budget": budget, "batch": batch, "init": init, "runs": runs, "full_supervision": full,
+            "budget": budget, "batch": batch, "init": init, "audit_share": audit_share, "runs": runs,
+            "full_supervision": full,
             "full_supervision_per_seed": fulls}
 
 
 def run_simulation(source, options: SourceOptions, strategies, budget, batch, init, seeds, positive=None,
-                   encoder=None, limit=None) -> dict:
+                   encoder=None, limit=None, audit_share: float = 0.0) -> dict:
     from desktop_app.core.selection.registry import get_strategy
 
     for s in strategies:
         get_strategy(s)
+    if not 0 <= audit_share <= 0.5:
+        raise ShoalError(f"--audit-share must be between 0 and 0.5 (got {audit_share})")
     X, y, names, dataset = labeled_embeddings(source, options, encoder)
     if limit:
         keep = stratified_limit(y, limit)
         X, y = X[keep], y[keep]
-    return simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive)
+    return simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive,
+                           audit_share=audit_share)
