@@ -6,9 +6,9 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QScrollAre
 
 from desktop_app.qt.grid_view import GridView
 from desktop_app.qt.labeling_view import LabelingView, plain_label
+from desktop_app.qt.map_view import MapView
 from desktop_app.qt.review_view import ReviewView
 from desktop_app.qt.side_panel import SidePanel
-from desktop_app.qt.map_view import MapView
 from desktop_app.qt.suspects_view import SuspectsView
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-
-from desktop_app.cli import main
 from qt_helpers import TIMEOUT_MS, wait_model
 from test_suspects_view import _shot
+
+from desktop_app.cli import main
 
 pytest.importorskip("umap")
 
