@@ -35,7 +35,7 @@ class HintOverlay(QFrame):
         lay = QHBoxLayout(self)
         text = plain_label(HINT)
         text.setWordWrap(True)
-        ok = QPushButton("Got it")
+        self.ok = ok = QPushButton("Got it")
         ok.setFocusPolicy(Qt.NoFocus)
         ok.clicked.connect(self.dismiss)
         lay.addWidget(text, 1)
