@@ -11,6 +11,8 @@ def test_banner_stays_dismissed_after_f9(qtbot, window, text_csv, tmp_path):
     qtbot.waitUntil(lambda: window.pc.current() is not None, timeout=TIMEOUT_MS)
     view = window.work.labeling
     assert view.hint.isVisibleTo(view)
+    qtbot.wait(50)
+    view.grab().save("/tmp/r12b_banner_first_run.png")
     qtbot.mouseClick(view.hint.ok, Qt.LeftButton)
     assert not view.hint.isVisibleTo(view)
     side = window.work.side_scroll
@@ -18,7 +20,36 @@ def test_banner_stays_dismissed_after_f9(qtbot, window, text_csv, tmp_path):
         qtbot.keyClick(window, Qt.Key_F9)                       # F9 hides, then shows the side panel
         assert side.isVisibleTo(window) is shown
         assert not view.hint.isVisibleTo(view)
+    qtbot.wait(50)
+    assert view.view.geometry().top() < view.hint.geometry().bottom() + 30    # the item moved up into its room
     view.grab().save("/tmp/r12b_banner_after_f9.png")
     window.pc.close()
     create_via_dialog(qtbot, window, text_csv, tmp_path / "c.shoal", labels="a, b")
     assert not view.hint.isVisibleTo(view)
+
+
+NEWSGROUPS = ["alt.atheism", "comp.graphics", "rec.autos", "sci.space", "talk.politics.guns", "talk.religion.misc",
+              "soc.religion.christian", "misc.forsale", "comp.sys.mac.hardware"]
+
+
+def test_label_buttons_keep_their_digit_at_1024_px(qtbot, window, text_csv, tmp_path):
+    window.resize(1024, 700)
+    create_via_dialog(qtbot, window, text_csv, tmp_path / "n.shoal", labels=", ".join(NEWSGROUPS))
+    qtbot.waitUntil(lambda: window.pc.current() is not None, timeout=TIMEOUT_MS)
+    qtbot.wait(50)
+    bar = window.work.labeling.bar
+    assert bar.width() <= 1024
+    for digit, b in enumerate(bar._buttons, 1):
+        assert b.text().startswith(f"{digit}  "), b.text()
+        assert b.geometry().right() <= bar.width() and b.width() >= b.sizeHint().width() - 2  # nothing clipped
+        assert b.visibleRegion().boundingRect().width() >= b.width() - 1
+    assert "talk.politics.gun" in bar._buttons[4].text() or bar.two_rows
+    bar.grab().save("/tmp/r12b_label_bar_1024.png")
+    window.resize(1900, 700)
+    qtbot.wait(50)
+    assert bar._buttons[4].text() == "5  talk.politics.guns"
+    window.resize(700, 700)
+    qtbot.wait(50)
+    assert all(b.text()[0] == str(d) for d, b in enumerate(bar._buttons, 1))
+    qtbot.keyClick(window, Qt.Key_5)
+    assert window.pc.project.label_counts()["talk.politics.guns"] == 1
