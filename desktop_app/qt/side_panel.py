@@ -22,6 +22,8 @@ from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 
 LEARN_MODE = "— nothing (learn mode)"
+ROW_PX = 22
+MAX_ROWS_SHOWN = 12   # the label table grows up to this many rows, then scrolls
 pg.setConfigOptions(antialias=False, background="w", foreground="#333")  # axes: cheap; curves: antialiased
 
 
@@ -44,8 +46,9 @@ class SidePanel(QWidget):
         h.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         h.setSectionResizeMode(1, QHeaderView.Stretch)
         h.setSectionResizeMode(2, QHeaderView.ResizeToContents)
-        self.counts.verticalHeader().setDefaultSectionSize(22)
-        self.counts.setFixedHeight(26 + 22 * 5)
+        self.counts.verticalHeader().setDefaultSectionSize(ROW_PX)
+        self.counts.setVerticalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+        self._fit_counts(1)
         bl.addWidget(self.counts)
         lay.addWidget(box)
         box = QGroupBox("Learning curve and stopping signals")
@@ -163,6 +166,12 @@ class SidePanel(QWidget):
         if not counts:
             self.counts.setRowCount(1)
             self.counts.setItem(0, 1, QTableWidgetItem("No labels yet — press N to add one"))
+        self._fit_counts(self.counts.rowCount())
+
+    def _fit_counts(self, rows: int) -> None:
+        """Every label shows (up to MAX_ROWS_SHOWN rows; more scroll)."""
+        header = self.counts.horizontalHeader().sizeHint().height()
+        self.counts.setFixedHeight(header + ROW_PX * min(max(rows, 1), MAX_ROWS_SHOWN) + 2 * self.counts.frameWidth())
 
     def refresh_curves(self, *_) -> None:
         """Update the two plots in separate event-loop turns, so no single repaint is long."""
@@ -209,8 +218,14 @@ class SidePanel(QWidget):
         pos = [(r["round"], r["positives"] / max(r["n_labeled"], 1)) for r in rounds if r.get("positives") is not None]
         px, py = (np.array(v, float) for v in zip(*pos)) if pos else (np.zeros(0),) * 2
         self.pos_curve.setData(px, py)
-        if pos and not any(item is self.pos_curve for item, _ in self.legend.items):
+        shown = any(sample.item is self.pos_curve for sample, _ in self.legend.items)
+        if pos and not shown:
             self.legend.addItem(self.pos_curve, "positive rate")
+        elif shown and not pos:  # another project, or one without a search label: no stale entry
+            self.legend.removeItem(self.pos_curve)
+        n = max(len(rounds), 2)
+        step = max(1, -(-n // 8))  # whole rounds only, at most ~8 ticks
+        self.change_plot.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, n + 1, step)], []])
         top = max([0.1, *y.tolist(), *py.tolist()])
         top = min(1.0, top * 1.6)  # headroom for the legend
         self.change_plot.setRange(xRange=(0.5, max(len(rounds), 2) + 0.5), yRange=(0, top), padding=0)

@@ -53,3 +53,31 @@ def test_label_buttons_keep_their_digit_at_1024_px(qtbot, window, text_csv, tmp_
     assert all(b.text()[0] == str(d) for d, b in enumerate(bar._buttons, 1))
     qtbot.keyClick(window, Qt.Key_5)
     assert window.pc.project.label_counts()["talk.politics.guns"] == 1
+    table = window.work.side.counts                              # the side panel shows all nine labels
+    assert table.rowCount() == 9
+    for row in range(9):
+        rect = table.visualRect(table.model().index(row, 1))
+        assert table.viewport().rect().contains(rect), row
+    assert table.item(5, 1).text() == "talk.religion.misc"
+    window.work.side.grab().save("/tmp/r12b_side_panel.png")
+
+
+def test_learning_curve_legend_once_and_whole_round_ticks(qtbot, window):
+    side = window.work.side
+    rounds = [{"round": r, "n_labeled": 20 * r, "changed_fraction": 0.5 / r, "positives": 3 * r} for r in (1, 2, 3)]
+
+    def entries():
+        return [name.text for _, name in side.legend.items]
+
+    for _ in range(3):                                              # every refresh: still one entry each
+        side._plot_changes(rounds)
+        assert entries().count("positive rate") == 1 and entries().count("predictions changed") == 1
+    ticks = side.change_plot.getAxis("bottom")._tickLevels[0]
+    assert [v for v, _ in ticks] == [1.0, 2.0, 3.0]                 # no 1.5 or 2.5
+    side.grab().save("/tmp/r12b_side_curves.png")
+    learn = [{k: v for k, v in r.items() if k != "positives"} for r in rounds]
+    side._plot_changes(learn)                                       # the next project has no search label
+    assert "positive rate" not in entries()
+    side._plot_changes([dict(r, round=i) for i, r in enumerate(learn * 10, 1)])
+    values = [v for v, _ in side.change_plot.getAxis("bottom")._tickLevels[0]]
+    assert all(v == int(v) for v in values) and 3 <= len(values) <= 10
