@@ -10,7 +10,6 @@ import numpy as np
 
 from desktop_app.core.selection.base import UNLABELED
 from desktop_app.core.sources.base import SourceOptions
-from desktop_app.core.sources.registry import reader_for, scan
 from desktop_app.errors import ShoalError
 from desktop_app.ops.create import new_project
 from desktop_app.ops.loop import (
@@ -20,26 +19,10 @@ from desktop_app.ops.loop import (
     search_label_id,
     select_entries,
 )
+from desktop_app.ops.preview import preview_source  # noqa: F401  (the dialog imports it from here)
 from desktop_app.store.project import Project
 
 N_NEIGHBOURS = 4
-
-
-# ---- new-project dialog ----------------------------------------------------------------------
-def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> dict:
-    """The first rows of a source: {"kind", "columns", "rows", "table"}; table: the raw columns of a file
-    whose reader has a preview (the user picks the text, label and id columns); otherwise records."""
-    path = Path(source).expanduser()
-    reader = reader_for(path) if path.is_file() else None
-    if reader is not None and reader.preview is not None:
-        return {"kind": "text", "table": True, **reader.preview(path, options, n)}
-    found = scan(path, options)
-    rows = []
-    for rec in found.records:
-        rows.append([rec.shown_id, rec.path or "", (rec.text or "")[:200], rec.label or "", rec.skip_reason or ""])
-        if len(rows) >= n:
-            break
-    return {"kind": found.kind, "table": False, "columns": ["id", "path", "text", "label", "problem"], "rows": rows}
 
 
 # ---- batches -------------------------------------------------------------------------------------

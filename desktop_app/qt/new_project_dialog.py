@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,9 +26,12 @@ from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.registry import FILE_READERS, suffix_list
 from desktop_app.errors import ShoalError
 from desktop_app.ops.gui_support import preview_source
+from desktop_app.qt.images import load_preview
+from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 
 NONE = "(none)"
+THUMB = 40
 OTHER = "__other__"  # the "Other encoder…" entry: the user picks a model.onnx (with its model.json)
 TEXT_FILES = "Texts (" + " ".join("*" + s for s in FILE_READERS) + ")"  # the file dialog's filter
 
@@ -93,6 +97,7 @@ class NewProjectDialog(QDialog):
         lay.addWidget(self.buttons)
         self.source.editingFinished.connect(self.refresh_preview)
         self.kind.currentIndexChanged.connect(lambda _: self.refresh_preview())
+        self.id_col.activated.connect(lambda _: self.refresh_preview())   # the ids shown are the chosen column's
         self.from_folders.toggled.connect(lambda _: self.refresh_preview())
         if source:
             self.refresh_preview()
@@ -180,18 +185,55 @@ class NewProjectDialog(QDialog):
                 combo.setCurrentText(keep if keep in cols else (guess if guess in cols else
                                      (cols[0] if combo is self.text_col and cols else NONE)))
         self.from_folders.setEnabled(not table)
-        self.note.setText(f"{pv['kind']} items · first {len(rows)} rows shown" +
-                          (" · values of an existing-label column, if you pick one, are imported as labels" if table else ""))
+        count, skipped = pv.get("count", len(rows)), pv.get("skipped", 0)
+        unit = "rows" if table else "files"
+        note = f"{count:,} {pv['kind']} {unit} · the first ones shown"
+        if skipped:
+            note += (f" · {skipped} cannot be used (marked ⚠, with the reason)" if table else
+                     f" · {skipped} of the first {pv.get('scanned', 0):,} files cannot be used (marked ⚠ and listed)")
+        if table:
+            note += " · values of an existing-label column, if you pick one, are imported as labels"
+        self.note.setText(note)
+        self._fill_preview(cols, rows, pv.get("problems") or [""] * len(rows), table)
+        if pv.get("paths"):
+            paths = pv["paths"]
+            self.runner.submit("preview-thumbs", lambda p, c: [load_preview(f, THUMB) if f else None for f in paths],
+                               on_done=self._show_thumbs)
+
+    def _fill_preview(self, cols: list[str], rows: list, problems: list[str], table: bool) -> None:
         self.preview.clear()
+        self.preview.setIconSize(QSize(THUMB, THUMB))
         self.preview.setColumnCount(len(cols))
         self.preview.setRowCount(len(rows))
         self.preview.setHorizontalHeaderLabels(cols)
+        id_col = cols.index(self.id_col.currentText()) if table and self.id_col.currentText() in cols else None
         for r, row in enumerate(rows):
+            reason = problems[r] if r < len(problems) else ""
             for c, value in enumerate(row[:len(cols)]):
-                self.preview.setItem(r, c, QTableWidgetItem(str(value)[:300].replace("\n", " ")))
+                item = QTableWidgetItem(str(value)[:300].replace("\n", " "))
+                if reason:
+                    item.setBackground(QColor("#fde2e1"))
+                    item.setToolTip(plain_tip(f"cannot be used: {reason}"))
+                self.preview.setItem(r, c, item)
+            head = (str(row[id_col]) if id_col is not None and id_col < len(row) else "") or str(r + 1)
+            self.preview.setVerticalHeaderItem(r, QTableWidgetItem(("⚠ " if reason else "") + head[:40]))
+            if table and reason and not any(row) and cols:
+                item = QTableWidgetItem(reason)
+                item.setBackground(QColor("#fde2e1"))
+                item.setToolTip(plain_tip(reason))
+                self.preview.setItem(r, 0, item)
         self.preview.resizeColumnsToContents()
+        self.preview.resizeRowsToContents()   # thumbnail rows of an earlier preview do not stay tall
         for c in range(len(cols)):
             self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 320))
+
+    def _show_thumbs(self, images: list) -> None:
+        for r, image in enumerate(images[:self.preview.rowCount()]):
+            item = self.preview.item(r, 0)
+            if item is not None and image is not None and not image.isNull():
+                item.setIcon(QIcon(QPixmap.fromImage(image)))
+                self.preview.setRowHeight(r, THUMB + 6)
+        self.preview.setColumnWidth(0, min(self.preview.sizeHintForColumn(0) + THUMB, 360))
 
     def values(self) -> dict:
         return {"path": self.target.text().strip(), "source": self.source.text().strip(), "options": self.options(),

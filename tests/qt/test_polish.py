@@ -81,3 +81,43 @@ def test_learning_curve_legend_once_and_whole_round_ticks(qtbot, window):
     side._plot_changes([dict(r, round=i) for i, r in enumerate(learn * 10, 1)])
     values = [v for v, _ in side.change_plot.getAxis("bottom")._tickLevels[0]]
     assert all(v == int(v) for v in values) and 3 <= len(values) <= 10
+
+
+def _dialog(qtbot, window, source):
+    from desktop_app.qt.new_project_dialog import NewProjectDialog
+
+    dialog = NewProjectDialog(window.pc.runner, str(source), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.preview.rowCount() > 0, timeout=20_000)
+    return dialog
+
+
+def test_new_project_preview_counts_thumbnails_and_flags(qtbot, window, image_folder, tmp_path):
+    (image_folder / "zz_broken.png").write_bytes(b"this is not a png")
+    dialog = _dialog(qtbot, window, image_folder)
+    table = dialog.preview
+    assert "61 image files" in dialog.note.text() and "1 of the first 61 files cannot be used" in dialog.note.text()
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers == ["file", "label", "problem"]
+    names = [table.item(r, 0).text() for r in range(table.rowCount())]
+    assert names[0].endswith(".png") and len(names[0]) < 40           # the file name, not a content hash
+    assert names[-1] == "zz_broken.png" and table.item(table.rowCount() - 1, 2).text()   # listed, with its reason
+    assert table.verticalHeaderItem(table.rowCount() - 1).text().startswith("⚠")
+    qtbot.waitUntil(lambda: not table.item(0, 0).icon().isNull(), timeout=20_000)   # thumbnails arrive
+    qtbot.wait(50)
+    dialog.grab().save("/tmp/r12b_new_project_images.png")
+
+    src = tmp_path / "rows.jsonl"
+    src.write_text('{"key": "doc-1", "text": "first"}\n{"key": "doc-2", "text": "second"}\n{broken\n'
+                   '{"key": "doc-4", "text": "fourth"}\n', encoding="utf-8")
+    dialog.source.setText(str(src))
+    dialog.refresh_preview()
+    qtbot.waitUntil(lambda: "text rows" in dialog.note.text(), timeout=20_000)
+    assert dialog.note.text().startswith("4 text rows") and "1 cannot be used" in dialog.note.text(), dialog.note.text()
+    dialog.id_col.setCurrentText("key")
+    dialog.id_col.activated.emit(dialog.id_col.currentIndex())
+    qtbot.waitUntil(lambda: table.verticalHeaderItem(0).text() == "doc-1", timeout=20_000)   # the user's ids
+    assert table.verticalHeaderItem(2).text().startswith("⚠") and "not valid JSON" in table.item(2, 0).text()
+    assert table.verticalHeaderItem(3).text() == "doc-4"
+    dialog.grab().save("/tmp/r12b_new_project_jsonl.png")
