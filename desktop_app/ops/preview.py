@@ -40,18 +40,23 @@ def preview_source(source: str | Path, options: SourceOptions, n: int = 8) -> di
                rec.skip_reason or ""]
         entry = (row, rec.skip_reason or "", str(found.root / rec.path) if rec.path else "")
         if len(rows) < n:
-            rows.append(entry[0]), problems.append(entry[1]), paths.append(entry[2])
+            _add(entry, rows, problems, paths)
         elif rec.skip_reason and len(bad) < n:
             bad.append(entry)     # unusable files further down are shown too, marked
         if scanned >= SCAN_LIMIT:
             break
-    for row, reason, p in bad:
-        rows.append(row), problems.append(reason), paths.append(p)
+    for entry in bad:
+        _add(entry, rows, problems, paths)
     images, texts = files.count_kinds(found.root, limit=COUNT_LIMIT) if path.is_dir() else (0, 0)
     count = images if image else texts
     return {"kind": found.kind, "table": False, "columns": columns, "rows": rows, "problems": problems,
             "paths": paths if image else [], "count": max(count, scanned),
             "skipped": sum(1 for p in problems if p), "scanned": scanned}
+
+
+def _add(entry: tuple, *lists: list) -> None:
+    for value, out in zip(entry, lists):
+        out.append(value)
 
 
 def _undecodable(path: Path) -> str | None:

@@ -162,16 +162,21 @@ def preview_table(path: Path, options: SourceOptions, n: int) -> dict:
 
 
 def preview_jsonl(path: Path, options: SourceOptions, n: int) -> dict:
-    out, cols, problems = [], [], []
+    out: list[dict] = []
+    cols: list[str] = []
+    problems: list[str] = []    # per row: why the import skips it, or ""
     for line_no, line in enumerate(_head_lines(path, options)[:n], 1):
         try:
             obj = json.loads(line)
         except (json.JSONDecodeError, RecursionError) as e:   # shown, marked: the import skips this line
-            out.append({}), problems.append(f"line {line_no} is not valid JSON ({getattr(e, 'msg', 'too deep')})")
+            out.append({})
+            problems.append(f"line {line_no} is not valid JSON ({getattr(e, 'msg', 'too deep')})")
             continue
         if isinstance(obj, dict):
             cols += [k for k in obj if k not in cols]
-            out.append(obj), problems.append("")
+            out.append(obj)
+            problems.append("")
         elif line.strip():
-            out.append({}), problems.append(f"line {line_no} is not a JSON object")
+            out.append({})
+            problems.append(f"line {line_no} is not a JSON object")
     return {"columns": cols, "rows": [[str(o.get(c, "")) for c in cols] for o in out], "problems": problems}
