@@ -1,6 +1,8 @@
 """Review tab: every labeled item, sortable and filterable; change labels; disagreements flagged."""
 from __future__ import annotations
 
+from functools import reduce
+
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
@@ -32,6 +34,7 @@ class ReviewView(QWidget):
         super().__init__(parent)
         self.pc, self.lc, self.images = pc, lc, images
         self.suspects: np.ndarray | None = None  # idx of the last suspicious-labels list (Suspicious tab)
+        self.cell: tuple[str, np.ndarray] | None = None  # (what, idx): a confusion-matrix cell's items
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         bar = QHBoxLayout()
@@ -50,13 +53,20 @@ class ReviewView(QWidget):
         self.suspicious = QCheckBox("Only suspicious")  # shown once the Suspicious tab has judged the labels
         self.suspicious.setToolTip("Only the items of the last suspicious-labels list (Suspicious tab, Ctrl+4)")
         self.suspicious.setVisible(False)
+        self.audit = QCheckBox("Only audit picks")
+        self.audit.setToolTip("Only the items served as audit picks (drawn at random from the unlabeled items): "
+                              "the sample the accuracy estimate rests on")
         self.count = plain_label("", "color: palette(dark);")
         bar.addWidget(self.search, 2)
         bar.addWidget(self.label_filter, 1)
         bar.addWidget(self.pred_filter, 1)
+        lay.addLayout(bar)
+        bar = QHBoxLayout()   # the check filters on a row of their own: the first stays readable at 1024 px
         bar.addWidget(self.disagree)
         bar.addWidget(self.changed)
         bar.addWidget(self.suspicious)
+        bar.addWidget(self.audit)
+        bar.addStretch(1)
         bar.addWidget(self.count)
         lay.addLayout(bar)
         self.model = ReviewModel(self)
@@ -113,6 +123,7 @@ class ReviewView(QWidget):
         self.disagree.toggled.connect(lambda _: self.reload())
         self.changed.toggled.connect(lambda _: self.reload())
         self.suspicious.toggled.connect(lambda _: self.reload())
+        self.audit.toggled.connect(lambda _: self.reload())
         pc.review_changed.connect(self.reload)
         pc.labels_changed.connect(lambda *_: self._debounce.start())
         pc.label_set_changed.connect(self._labels_changed)
@@ -159,7 +170,17 @@ class ReviewView(QWidget):
         self.changed.setVisible(bool(n_review) or self.changed.isChecked())
         m.only_review = self.changed.isChecked()
         self.suspicious.setVisible(self.suspects is not None)
-        m.only_among = self.suspects if self.suspicious.isChecked() and self.suspects is not None else None
+        among = []   # each checked set of items; the table keeps the items in all of them
+        if self.suspicious.isChecked() and self.suspects is not None:
+            among.append(self.suspects)
+        if self.pc.project is not None:
+            audit = self.pc.project.audit_idxs(labeled_only=True)
+            self.audit.setText(f"Only audit picks ({len(audit)})")
+            if self.audit.isChecked():
+                among.append(audit)
+        if self.cell is not None:
+            among.append(self.cell[1])
+        m.only_among = reduce(np.intersect1d, among) if among else None
         m.reload(self.pc.project, self.pc.preds)
         n = m.rowCount()
         self.count.setText(f"{n} item{'s' if n != 1 else ''} · {int(m.disagree().sum())} flagged")

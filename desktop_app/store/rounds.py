@@ -63,6 +63,16 @@ class RoundsMixin(ProjectParts):
                     out[int(idx)] = (cls, proba)
         return out
 
+    def audit_idxs(self, labeled_only: bool = False) -> np.ndarray:
+        """Sorted idx of the items served as audit picks (drawn at random; what the accuracy estimate rests on);
+        labeled_only: only those labeled since."""
+        if labeled_only:
+            rows = self.conn.execute("SELECT a.idx FROM asked a JOIN labels l ON l.idx = a.idx WHERE a.audit = 1 "
+                                     "AND l.state = 'labeled' ORDER BY a.idx").fetchall()
+        else:
+            rows = self.conn.execute("SELECT idx FROM asked WHERE audit = 1 ORDER BY idx").fetchall()
+        return np.array([r[0] for r in rows], np.int64)
+
     def answered_asks(self) -> list[tuple[list[int], np.ndarray, bool, int, int]]:
         """(class ids, probabilities, audit, true label id, round served) for every item labeled after it
         was served."""
