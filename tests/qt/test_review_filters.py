@@ -38,3 +38,30 @@ def test_review_filter_by_audit_picks(qtbot, window, image_folder, tmp_path):
     review.grab().save("/tmp/r12b_review_audit.png")
     qtbot.mouseClick(review.audit, Qt.LeftButton)
     assert review.model.rowCount() == all_rows
+
+
+def test_grid_tiles_show_the_guess_and_its_confidence(qtbot, window, image_folder, tmp_path):
+    truth = demo_truth()
+    create_via_dialog(qtbot, window, image_folder, tmp_path / "g.shoal", labels="sandal, other", batch_size=8)
+    pc = window.pc
+    wait_model(qtbot, window)
+    for _ in range(50):                                               # until the model guesses (two classes seen)
+        label_some(qtbot, window, 1, truth)
+        qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
+        if pc.current().get("guess") is not None:
+            break
+    assert pc.current().get("guess") is not None
+    qtbot.keyClick(window, Qt.Key_G)
+    grid = window.work.grid
+    qtbot.waitUntil(lambda: grid.model.rowCount() == len(pc.batch))
+    names = {l["id"]: l["name"] for l in pc.project.label_set()}
+    row = pc.pos
+    cur = pc.batch[row]
+    text = grid.model.data(grid.model.index(row))
+    assert text == f"{row + 1}. {names[cur['guess']]}? {cur['confidence']:.0%}", text
+    assert grid.model.data(grid.model.index(row), Qt.FontRole).italic()
+    qtbot.wait(100)
+    grid.grab().save("/tmp/r12b_grid_guesses.png")
+    grid.list.setCurrentIndex(grid.model.index(row))                  # a digit on the tile: the answer replaces it
+    qtbot.keyClick(grid.list, Qt.Key_2)
+    assert grid.model.data(grid.model.index(row)) == f"{row + 1}. other"
