@@ -1,5 +1,6 @@
-"""The "Map" tab: the embedded items in 2D (desktop_app.ops.map: UMAP, the `map` extra), coloured by label or
-by suspicion. Hovering a point names the item; clicking it opens the item in the labeling view.
+"""The "Map" tab: the embedded items in 2D (desktop_app.ops.map: UMAP, the `map` extra), coloured by label,
+the model's guess, its uncertainty, suspicion or audit picks (qt/map_colours.py). Hovering a point shows the
+item (thumbnail or text) beside the map; clicking it opens the item in the labeling view.
 
 The map is computed (or read from its cache) on the runner's "map" channel, off the GUI thread. Above
 MAX_POINTS items the unlabeled ones are drawn as a random sample, so a million-item project stays fluid."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.core.projection import inside
@@ -15,12 +17,11 @@ from desktop_app.ops.map import UNLABELED, project_map
 from desktop_app.qt.dialogs import confirm
 from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
+from desktop_app.qt.map_colours import COLOUR_BY, Known
 
 MAX_POINTS = 200_000
-GREY = (200, 200, 200, 160)
-PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]  # matplotlib's tab10, as in `shoal map`
-COLOUR_BY = {"label": "Colour by label", "suspicion": "Colour by suspicion (Suspicious tab)"}
+HOVER_PX = 96
+PREDICT_CHUNK = 65_536
 
 
 class LassoViewBox(pg.ViewBox):
@@ -52,9 +53,10 @@ class LassoViewBox(pg.ViewBox):
 
 
 class MapView(QWidget):
-    def __init__(self, pc, lc, parent=None):
+    def __init__(self, pc, lc, images=None, parent=None):
         super().__init__(parent)
-        self.pc, self.lc = pc, lc
+        self.pc, self.lc, self.images = pc, lc, images
+        self.preds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # the model's guess per map item
         self.map = None            # ops.map.ProjectMap of the open project
         self.suspects: np.ndarray | None = None
         self.computing, self.message = False, ""
@@ -64,7 +66,7 @@ class MapView(QWidget):
         lay.setContentsMargins(8, 8, 8, 8)
         bar = QHBoxLayout()
         self.colour = QComboBox()
-        for key, text in COLOUR_BY.items():
+        for key, (text, _) in COLOUR_BY.items():
             self.colour.addItem(text, key)
         self.colour.currentIndexChanged.connect(lambda _: self.draw())
         self.count = plain_label("", "color: palette(dark);")
@@ -93,17 +95,32 @@ class MapView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.plot)
         self.stack.addWidget(self.empty)
-        lay.addWidget(self.stack, 1)
+        self.hover = plain_label("", "font-size: 11px;")   # the hovered item: thumbnail or text snippet
+        self.hover.setFixedWidth(180)
+        self.hover.setWordWrap(True)
+        self.hover.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.scatter.sigHovered.connect(self._hovered)
+        body = QHBoxLayout()
+        body.addWidget(self.stack, 1)
+        body.addWidget(self.hover)
+        lay.addLayout(body, 1)
+        if images is not None:
+            images.loaded.connect(self._image_loaded)
+        self._hovered_idx: int | None = None
         pc.opened.connect(self._reset)
         pc.closed.connect(self._reset)
         pc.embed_state.connect(lambda state: self._reset() if state == "done" else None)
         pc.labels_changed.connect(self._labels_changed)
+        pc.round_done.connect(lambda *_: self._predict())
 
     # ---- data ---------------------------------------------------------------------------------------------
     def _reset(self) -> None:
         self.pc.runner.cancel("map")
-        self.map, self.computing, self.message = None, False, ""
+        self.pc.runner.cancel("map-preds")
+        self.map, self.computing, self.message, self.preds = None, False, "", None
         self.selected = np.empty(0, np.int64)
+        self._hovered_idx = None
+        self.hover.clear()
         self.draw()
 
     def set_suspects(self, idxs) -> None:
@@ -173,6 +190,29 @@ class MapView(QWidget):
         self.computing, self.map = False, m
         self.refresh_button.setEnabled(True)
         self.draw()
+        self._predict()
+
+    def _predict(self) -> None:
+        """The model's guess for every map item, off the GUI thread (serial with the rounds that refit it)."""
+        m, session = self.map, self.pc.session
+        if m is None or session is None or not self.pc.session_ready:
+            return
+        idx = np.sort(m.idx)
+
+        def work(progress, cancel):
+            pred, conf = np.full(len(idx), -1, np.int64), np.zeros(len(idx), np.float32)
+            for s in range(0, len(idx), PREDICT_CHUNK):
+                if cancel():
+                    return None
+                pred[s:s + PREDICT_CHUNK], conf[s:s + PREDICT_CHUNK] = session.predict(idx[s:s + PREDICT_CHUNK])
+            return idx, pred, conf
+        self.pc.runner.submit("map-preds", work, on_done=self._predicted, serial=True)
+
+    def _predicted(self, preds) -> None:
+        if preds is not None and self.map is not None:
+            self.preds = preds
+            if self.colour.currentData() in ("prediction", "uncertainty"):
+                self.draw()
 
     def _failed(self, message: str) -> None:
         self.computing, self.map, self.message = False, None, message
@@ -202,23 +242,10 @@ class MapView(QWidget):
         self.stack.setCurrentWidget(self.plot)
         rows = self._shown(m)
         by = self.colour.currentData()
-        colours = np.tile(np.array(GREY, np.int64), (len(rows), 1))
-        sizes = np.full(len(rows), 4.0)
-        labels = m.label[rows]
-        if by == "label":
-            for i, (lid, name) in enumerate(m.names.items()):
-                sel = labels == lid
-                colours[sel] = (*PALETTE[i % len(PALETTE)], 230)
-                sizes[sel] = 7.0
-                if sel.any():
-                    self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(*PALETTE[i % len(PALETTE)]), size=8),
-                                        f"{name} ({int(sel.sum()):,})")
-        elif self.suspects is not None:
-            sel = np.isin(m.idx[rows], self.suspects)
-            colours[sel] = (214, 39, 40, 240)
-            sizes[sel] = 8.0
-            self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(214, 39, 40), size=8),
-                                f"suspicious ({int(sel.sum()):,})")
+        audit = self.pc.project.audit_idxs() if by == "audit" and self.pc.project is not None else None
+        colours, sizes, legend = COLOUR_BY[by][1](m, rows, Known(self.suspects, audit, self.preds))
+        for rgb, text in legend:
+            self.legend.addItem(pg.ScatterPlotItem(brush=pg.mkBrush(*rgb), size=8), text)
         brushes = [pg.mkBrush(*c) for c in colours]  # one QBrush per point: pyqtgraph caches them per colour
         ring = pg.mkPen("#111", width=2)
         pens = [ring if c else None for c in np.isin(m.idx[rows], self.selected)]  # the lassoed items: ringed
@@ -226,7 +253,9 @@ class MapView(QWidget):
                              pen=pens)
         n, shown = len(m.idx), len(rows)
         sampled = f" ({shown:,} drawn)" if shown < n else ""
-        hint = "" if by == "label" or self.suspects is not None else " · open the Suspicious tab to judge the labels"
+        hint = (" · open the Suspicious tab to judge the labels" if by == "suspicion" and self.suspects is None else
+                " · the model's guesses come after its first round" if by in ("prediction", "uncertainty")
+                and self.preds is None else "")
         if len(self.selected):
             self.count.setText(f"{len(self.selected):,} selected — press a digit to label them (Esc clears)")
         else:
@@ -251,6 +280,34 @@ class MapView(QWidget):
             return ""
         answer = self.lc.answer_of(int(data)) or "unlabeled"
         return plain_tip(f"{item['path'] or item['id']}: {answer}")
+
+    def _hovered(self, _item, points, _ev) -> None:
+        """The hovered point's item beside the map: its thumbnail (images) or the start of its text."""
+        idx = int(points[0].data()) if len(points) else None
+        if idx == self._hovered_idx:
+            return
+        self._hovered_idx = idx
+        self._show_hover()
+
+    def _show_hover(self) -> None:
+        project, idx = self.pc.project, self._hovered_idx
+        item = project.item(idx) if project is not None and idx is not None else None
+        if item is None:
+            self.hover.clear()
+            return
+        caption = f"{item['path'] or item['id']}\n{self.lc.answer_of(idx) or 'unlabeled'}"
+        if project.meta("kind") == "image" and self.images is not None:
+            img = self.images.get(project.item_path(item["path"]), HOVER_PX)
+            if img is not None and not img.isNull():
+                self.hover.setPixmap(QPixmap.fromImage(img).scaled(HOVER_PX, HOVER_PX, Qt.KeepAspectRatio,
+                                                                   Qt.SmoothTransformation))
+                self.hover.setToolTip(plain_tip(caption))
+                return
+        self.hover.setText(caption + "\n\n" + (item.get("text") or "")[:400])
+
+    def _image_loaded(self, path: str, size: int) -> None:
+        if size == HOVER_PX and self._hovered_idx is not None:
+            self._show_hover()
 
     def _clicked(self, _item, points, _ev) -> None:
         if len(points):

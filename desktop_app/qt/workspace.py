@@ -81,7 +81,7 @@ class Workspace(QWidget):
         self.grid = GridView(pc, lc, images)
         self.review = ReviewView(pc, lc, images)
         self.suspects = SuspectsView(pc, lc, images)
-        self.map = MapView(pc, lc)
+        self.map = MapView(pc, lc, images)
         self.suspects.computed.connect(self.review.set_suspects)
         self.suspects.computed.connect(self.map.set_suspects)
         self.tabs.addTab(self.labeling, "Label")
