@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLineEdit,
     QMenu,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.qt.confusion_panel import ConfusionPanel
 from desktop_app.qt.item_view import ItemView
 from desktop_app.qt.label_bar import button_text
 from desktop_app.qt.labeling_view import plain_label
@@ -66,6 +68,11 @@ class ReviewView(QWidget):
         bar.addWidget(self.changed)
         bar.addWidget(self.suspicious)
         bar.addWidget(self.audit)
+        self.cell_button = QPushButton("")   # the confusion-matrix cell the table is filtered to; click clears
+        self.cell_button.setFocusPolicy(Qt.NoFocus)
+        self.cell_button.setVisible(False)
+        self.cell_button.clicked.connect(lambda: self.set_cell(None, None))
+        bar.addWidget(self.cell_button)
         bar.addStretch(1)
         bar.addWidget(self.count)
         lay.addLayout(bar)
@@ -104,6 +111,9 @@ class ReviewView(QWidget):
         side_lay.setContentsMargins(6, 0, 0, 0)
         side_lay.addWidget(self.preview_caption)
         side_lay.addWidget(self.preview, 1)
+        self.confusion = ConfusionPanel(pc)
+        self.confusion.cell_chosen.connect(self.set_cell)
+        side_lay.addWidget(self.confusion, 1)
         self.split = QSplitter(Qt.Horizontal)
         self.split.addWidget(self.stack)
         self.split.addWidget(side)
@@ -130,6 +140,7 @@ class ReviewView(QWidget):
         pc.opened.connect(self._labels_changed)
         pc.opened.connect(self._columns_for_kind)
         pc.closed.connect(self.reload)
+        pc.opened.connect(lambda: self.set_cell(None, None))
 
     def _columns_for_kind(self) -> None:
         image = self.pc.project.meta("kind") == "image"  # images: the path says it all, no content column
@@ -186,9 +197,18 @@ class ReviewView(QWidget):
         self.count.setText(f"{n} item{'s' if n != 1 else ''} · {int(m.disagree().sum())} flagged")
         filtered = bool(m.filter_text or m.filter_label is not None or m.only_disagree or m.only_review
                         or m.only_among is not None or m.filter_pred is not None)
+        if self.pc.project is not None and self.confusion.stale and self.confusion.conf is None and n:
+            self.confusion.compute()
         self.empty.setText("Nothing matches the filter." if filtered else
                            "No labels yet — label items in the Label tab and they appear here.")
         self.stack.setCurrentWidget(self.table if n else self.empty)
+
+    def set_cell(self, what: str | None, idxs) -> None:
+        """Filter the table to a confusion-matrix cell's items (None: clear)."""
+        self.cell = None if what is None else (what, np.asarray(idxs, np.int64))
+        self.cell_button.setText(f"✕  {what} ({len(self.cell[1])})" if self.cell else "")
+        self.cell_button.setVisible(self.cell is not None)
+        self.reload()
 
     def set_suspects(self, idxs) -> None:
         """The items of the latest suspicious-labels list (None: none yet, e.g. another project)."""

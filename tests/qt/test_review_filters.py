@@ -65,3 +65,35 @@ def test_grid_tiles_show_the_guess_and_its_confidence(qtbot, window, image_folde
     grid.list.setCurrentIndex(grid.model.index(row))                  # a digit on the tile: the answer replaces it
     qtbot.keyClick(grid.list, Qt.Key_2)
     assert grid.model.data(grid.model.index(row)) == f"{row + 1}. other"
+
+
+def test_confusion_matrix_cell_click_filters_the_review_table(qtbot, window, tmp_path, text_csv):
+    from desktop_app.cli import main
+
+    path = tmp_path / "c.shoal"
+    assert main(["new", str(path), "--source", str(text_csv), "--id-column", "id", "--label-column", "label"]) == 0
+    assert main(["embed", str(path)]) == 0
+    window.pc.open(str(path))
+    wait_model(qtbot, window)
+    qtbot.keyClick(window, Qt.Key_3, Qt.ControlModifier)              # the Review tab computes the matrix
+    review = window.work.review
+    panel = review.confusion
+    qtbot.waitUntil(lambda: panel.conf is not None, timeout=TIMEOUT_MS)
+    project = window.pc.project
+    m = panel.conf["matrix"]
+    counts = project.label_counts()
+    assert int(m.sum()) == project.n_labeled() and [int(v) for v in m.sum(axis=1)] == [counts[n] for n in
+                                                                                        panel.conf["names"]]
+    off = [(r, c) for r in range(len(m)) for c in range(len(m)) if r != c and m[r, c]]
+    r, c = off[0] if off else (0, 0)
+    table = panel.table
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=table.visualItemRect(table.item(r, c)).center())
+    names = panel.conf["names"]
+    rows = review.model.rowCount()
+    assert rows == int(m[r, c]) and review.cell_button.isVisible()
+    assert all(review.model.index(i, 2).data() == names[r] for i in range(rows))
+    assert review.cell_button.text() == f"✕  labeled {names[r]}, guessed {names[c]} ({rows})"
+    qtbot.wait(50)
+    review.grab().save("/tmp/r12b_review_confusion.png")
+    qtbot.mouseClick(review.cell_button, Qt.LeftButton)
+    assert review.model.rowCount() == project.n_labeled() and not review.cell_button.isVisible()
