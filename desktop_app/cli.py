@@ -58,6 +58,25 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:
         print(f"shoal: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)
         return 2
+    except Exception as e:
+        if not _interrupted(e):
+            raise
+        # Ctrl-C while a library initialised (e.g. `import onnxruntime` turns it into "ImportError:
+        # initialization failed"): still an interruption, not a crash
+        _end_progress_lines()
+        print("shoal: interrupted; everything done so far is saved", file=sys.stderr)
+        return 130
+
+
+def _interrupted(e: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is in the chain of causes of `e`."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def _end_progress_lines() -> None:

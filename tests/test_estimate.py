@@ -156,3 +156,19 @@ def test_a_damaged_asked_row_is_ignored(tmp_path, classes, blob):
         lid = p.add_label("x")
         p.set_labels([(0, lid, "labeled")])
         assert p.answered_asks() == [] and p.asked_probabilities([0]) == {}
+
+
+@pytest.mark.parametrize("value, expected", [("\"lots\"", 0.1), ("-1", 0.0), ("7", 0.5), ("null", 0.1),
+                                             ("1e999", 0.1)])
+def test_a_crafted_audit_share_is_read_safely(tmp_path, value, expected):
+    from desktop_app.ops.loop import audit_share
+    from desktop_app.store.project import Project
+
+    path = tmp_path / "a.shoal"
+    Project.create(path, {"kind": "text", "source": "x.csv", "source_root": str(tmp_path)}).close()
+    con = sqlite3.connect(path)
+    con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_share', ?)", (value,))
+    con.commit()
+    con.close()
+    with Project.open(path, readonly=True) as p:
+        assert audit_share(p) == expected

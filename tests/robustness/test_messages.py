@@ -67,3 +67,20 @@ def test_embed_with_nothing_to_do_says_so_without_a_rate_or_bars(tmp_path):
     assert rc == 0, err
     assert out.strip() == "all 30 items already embedded; index up to date"
     assert err.strip() == ""  # no "index: 0item" bar, no "41548 items/s"
+
+
+def test_ctrl_c_while_a_library_initialises_is_an_interruption_not_a_crash(capsys, monkeypatch):
+    """Ctrl-C during `import onnxruntime` surfaces as "ImportError: initialization failed" caused by the
+    KeyboardInterrupt (seen in a full-suite run): exit 130 with the one-line message, no traceback."""
+    from desktop_app import cli
+
+    def embed_interrupted_in_import(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise ImportError("initialization failed") from e
+
+    monkeypatch.setitem(cli.COMMANDS, "status", embed_interrupted_in_import)
+    assert cli.main(["status", "x.shoal"]) == 130
+    err = capsys.readouterr().err
+    assert err.strip().endswith("shoal: interrupted; everything done so far is saved") and "Traceback" not in err
