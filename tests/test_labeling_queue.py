@@ -138,3 +138,18 @@ def test_entries_of_a_real_project_round_trip_through_the_saved_queue(capsys, em
     # the CLI shows the saved batch with the same keys
     shown = json.loads(run(capsys, "next", project, "-n", "8", "--json")[1])
     assert [e["id"] for e in shown] == [e.id for e in fresh]
+
+
+def test_only_the_queues_move_a_cursor():
+    """No controller or view assigns `pos` (the cursor moves through LabelingQueue / SuspectQueue methods)."""
+    import re
+    from pathlib import Path
+
+    import desktop_app
+
+    root = Path(desktop_app.__file__).parent
+    allowed = {root / "ops" / "batch.py", root / "ops" / "suspects.py", root / "core" / "index" / "rows.py"}
+    moves = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py") if p not in allowed
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\.pos\s*(\+=|-=|=(?!=))", line)]
+    assert moves == []
