@@ -153,3 +153,9 @@ def test_only_the_queues_move_a_cursor():
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"\.pos\s*(\+=|-=|=(?!=))", line)]
     assert moves == []
+
+
+def test_entries_compare_without_their_probability_arrays():
+    a = BatchEntry(idx=1, id="a", proba=np.array([0.4, 0.6]), classes=[0, 1])
+    b = BatchEntry(idx=1, id="a", proba=np.array([0.5, 0.5]), classes=[0, 1])
+    assert a == b and a != BatchEntry(idx=2, id="a")

@@ -28,7 +28,7 @@ class BatchEntry:
     guess: int | None = None                  # the model's label id for the item now (annotate)
     confidence: float = 0.0
     neighbours: list[dict] = field(default_factory=list)  # nearest labeled items (annotate)
-    proba: Any = None                         # the head's probabilities at selection, until the batch is saved
+    proba: Any = field(default=None, compare=False)  # the head's probabilities at selection, until saved
     classes: list[int] | None = None
 
     @property
