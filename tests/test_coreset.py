@@ -238,6 +238,9 @@ def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
     assert (tmp_path / "curves" / "coreset.png").stat().st_size > 1000
     assert START in _kept_sections(tmp_path / "benchmarks.md")   # the report keeps it when it rewrites the page
     assert page.index(KEPT) < page.index(START)
+    assert bench.main([*argv[:-2], "--confirm-docs", str(tmp_path)]) == 0   # a confirmation run joins the section
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "Confirmation on the benchmark sets" in page and page.count(START) == 1 and "| 30% | **prototypes** |" in page
 
 
 def test_prototypes_in_pieces_keeps_the_quota(digit_set, monkeypatch):

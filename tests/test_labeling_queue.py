@@ -159,3 +159,15 @@ def test_entries_compare_without_their_probability_arrays():
     a = BatchEntry(idx=1, id="a", proba=np.array([0.4, 0.6]), classes=[0, 1])
     b = BatchEntry(idx=1, id="a", proba=np.array([0.5, 0.5]), classes=[0, 1])
     assert a == b and a != BatchEntry(idx=2, id="a")
+
+
+def test_an_item_opened_from_another_view_comes_in_at_the_cursor_with_its_note():
+    q = LabelingQueue(entries(1, 2, 3))
+    q.advance()
+    opened = BatchEntry(idx=9, id="item9", reason="", note="opened from the map")
+    q.insert_current(opened, answered=True)
+    assert q.idxs() == [1, 9, 2, 3] and q.current() is opened and 9 in q.answered
+    assert opened.why == "opened from the map"
+    q.finish()
+    q.insert_current(BatchEntry(idx=8, id="item8"))
+    assert q.idxs()[-1] == 8 and q.current().idx == 8 and 8 not in q.answered

@@ -95,3 +95,31 @@ raise SystemExit(main(['map', {str(project)!r}, '--png', {str(tmp_path / 'x.png'
     want = "shoal: error: the map needs umap-learn: pip install 'shoal[map]' (or pip install umap-learn)"
     assert res.returncode == 2 and lines == [want], res.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_damaged_or_foreign_map_cache_is_not_used(capsys, tmp_path, text_csv):
+    from desktop_app.ops.map import _cached, _stamp
+    from desktop_app.store import sidecar
+    from desktop_app.store.project import Project
+
+    project = tmp_path / "p.shoal"
+    assert run(capsys, "new", project, "--source", text_csv, "--id-column", "id")[0] == 0
+    assert run(capsys, "embed", project)[0] == 0
+    with Project.open(project) as p:
+        idx = np.arange(120)
+        stamp = _stamp(p, 5000)
+        good = np.zeros((120, 2), np.float32)
+        sidecar.save_npy(p.cache_dir / "map.npy", good)
+        sidecar.write_json(p.cache_dir / "map.json", {"stamp": stamp})
+        assert _cached(p, stamp, idx) is not None
+        for bad in (np.full((120, 2), np.nan, np.float32), np.zeros((119, 2), np.float32), np.zeros((120, 2))):
+            sidecar.save_npy(p.cache_dir / "map.npy", bad)
+            assert _cached(p, stamp, idx) is None  # NaN, a row short, float64: rebuilt
+        sidecar.save_npy(p.cache_dir / "map.npy", good)
+        assert _cached(p, stamp + "x", idx) is None  # another project's, or older embeddings
+        (p.cache_dir / "map.npy").unlink()
+        (p.cache_dir / "map.npy").symlink_to(tmp_path / "elsewhere.npy")
+        np.save(tmp_path / "elsewhere.npy", good)
+        assert _cached(p, stamp, idx) is None  # a planted link is not followed
+    code, _, err = run(capsys, "map", project, "--json", "-", "--sample", "3")
+    assert code == 2 and "--sample takes a count of 10 or more" in err

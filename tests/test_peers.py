@@ -24,7 +24,7 @@ METHODS = ["seals", "random", "st:RandomSampling", "st:BreakingTies", "st:SEALS(
            "st:EmbeddingKMeans", "st:GreedyCoreset", "st:PredictionEntropy"]
 
 
-def test_every_method_gets_the_same_start_set_and_label_grid():
+def test_every_method_gets_the_same_start_set_and_label_grid(tmp_path):
     X, y = _blobs()
     res = peers.compare_on(X, y, METHODS, seeds=2, budget=60, batch=10, init=10, log=lambda s: None)
     for seed in range(2):
@@ -47,6 +47,12 @@ def test_every_method_gets_the_same_start_set_and_label_grid():
             assert lo <= hi
     text = compare.table(s, 60, "st:RandomSampling")
     assert text.count("\n") == len(METHODS) + 1 and "best peer" in text
+    res.update(n_pool=480, n_test=120, params={"seeds": 2, "budget": 60, "batch": 10, "init": 10,
+                                               "small_text": "1.4.1", "minutes": 0.1})
+    peers.write(tmp_path, "fashion", res)  # the page section, its plot and the saved curves
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert "### fashion" in page and "st:SEALS(BreakingTies)" in page and compare.END in page
+    assert (tmp_path / "curves" / "peers-fashion.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_peer_replays_are_reproducible():
@@ -78,8 +84,11 @@ def test_section_is_spliced_and_kept(tmp_path):
     page = tmp_path / "benchmarks.md"
     page.write_text("# Selection benchmarks\n\nbody\n")
     compare.splice(page, "## side by side\n| a |")
+    page.write_text(page.read_text().replace(compare.END, f"{compare.NOTES_START}\nwhat it means\n"
+                                                          f"{compare.NOTES_END}\n{compare.END}"))
     compare.splice(page, "## side by side\n| b |")
     text = page.read_text()
+    assert "what it means" in text and text.index("| b |") < text.index("what it means") < text.index(compare.END)
     assert text.count(compare.START) == 1 and "| b |" in text and "| a |" not in text and "body" in text
     assert compare.kept_block(page).startswith(compare.START) and "| b |" in compare.kept_block(page)
 

@@ -12,6 +12,7 @@ import numpy as np
 from desktop_app.benchmarks.estimate import crossing
 
 START, END = "<!-- peers:start -->", "<!-- peers:end -->"
+NOTES_START, NOTES_END = "<!-- peers:notes -->", "<!-- peers:notes-end -->"
 
 
 def seed_crossing(curve: list[dict], target: float) -> float | None:
@@ -107,9 +108,14 @@ def table(summary: dict, budget: int, random_name: str | None = None) -> str:
 
 
 def splice(path: Path, block: str) -> None:
-    """Put `block` between the peers markers of the page (appended with them if absent)."""
+    """Put `block` between the peers markers of the page (appended with them if absent). Hand-written
+    notes between the notes markers inside the old block are kept, after the new block."""
     text = path.read_text() if path.exists() else ""
-    new = f"{START}\n{block.rstrip()}\n{END}"
+    old = kept_block(path)
+    notes = ""
+    if NOTES_START in old and NOTES_END in old:
+        notes = "\n\n" + NOTES_START + old.split(NOTES_START, 1)[1].split(NOTES_END, 1)[0] + NOTES_END
+    new = f"{START}\n{block.rstrip()}{notes}\n{END}"
     if START in text and END in text:
         head, rest = text.split(START, 1)
         text = head + new + rest.split(END, 1)[1]

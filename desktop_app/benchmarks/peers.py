@@ -2,6 +2,10 @@
 
     pip install .[bench]        # small-text: a benchmark-only extra
     python -m desktop_app.benchmarks.peers --seeds 10
+    python -m desktop_app.benchmarks.peers --methods "seals,seals+spread-decay,st:BreakingTies" --docs ''
+
+A method name with "+HEAD" (spread, spread-decay, spread-agree, spread-both) replays it with that variant of
+the semi-supervised head of benchmarks/spread.py instead of Shoal's LinearHead (an experiment).
 
 Same cached embeddings, same split, same start set and the same head (Shoal's LinearHead, refitted after
 every batch) for every method; only the selection differs. Shoal's strategies run through
@@ -173,13 +177,36 @@ def compare_on(X, y, methods: list[str], *, seeds: int, budget: int, batch: int,
     return {"runs": runs, "summary": summary}
 
 
-def plot(res: dict, key: str, n_items: int, path: Path) -> None:
-    from desktop_app.ops.plot import plot_curves
+def plot(res: dict, key: str, path: Path) -> None:
+    """Mean macro-F1 curve per method over seeds (small-text's dashed), whole range and near the target."""
+    import matplotlib
 
-    flat = {"dataset": f"{key} (dev)", "n_items": n_items,
-            "full_supervision": {"macro_f1": res["summary"]["full_supervision"]},
-            "runs": [{"strategy": m, "seed": s, "curve": c} for m, cs in res["runs"].items() for s, c in enumerate(cs)]}
-    plot_curves(flat, path)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = res["summary"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4), dpi=110)
+    colours = plt.get_cmap("tab20").colors
+    for ax in axes:
+        for i, (m, cs) in enumerate(res["runs"].items()):
+            n = min(len(c) for c in cs)
+            x = np.mean([[p["n_labeled"] for p in c[:n]] for c in cs], axis=0)
+            y = np.mean([[p["macro_f1"] for p in c[:n]] for c in cs], axis=0)
+            ax.plot(x, y, ls="--" if m.startswith("st:") else "-", color=colours[i % 20], label=m,
+                    lw=2.2 if m in ("seals", s["best_peer"]) else 1.2)
+        ax.axhline(s["full_supervision"], color="grey", ls="--", lw=1, label="full supervision")
+        ax.axhline(s["target"], color="grey", ls=":", lw=1, label="95% of full")
+        ax.set_xlabel("labels")
+        ax.set_ylabel("macro F1 (mean over seeds)")
+        ax.grid(alpha=0.3)
+    axes[0].set_title(f"{key} (dev): {len(next(iter(res['runs'].values())))} seeds")
+    axes[1].set_ylim(s["target"] - 0.06, s["full_supervision"] + 0.01)
+    axes[1].set_title("near the target")
+    axes[1].legend(loc="lower right", fontsize=7, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def section(results: dict) -> str:
@@ -228,7 +255,11 @@ def main(argv=None) -> int:
     ap.add_argument("--init", type=int, default=20)
     ap.add_argument("--docs", default="docs", help="where benchmarks.md and curves/ are; '' writes nothing")
     ap.add_argument("--json", help="also write every curve (with the items asked) here")
+    ap.add_argument("--render-only", action="store_true", help="rewrite plots and section from docs/curves/peers-*.json")
     args = ap.parse_args(argv)
+    if args.render_only:
+        render(Path(args.docs))
+        return 0
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from threadpoolctl import threadpool_limits
 
@@ -263,12 +294,20 @@ def write(docs: Path, key: str, res: dict) -> None:
     the section from every set saved there, so sets can be rerun one at a time."""
     curves = docs / "curves"
     curves.mkdir(parents=True, exist_ok=True)
-    plot(res, key, res["n_pool"] + res["n_test"], curves / f"peers-{key}.png")
-    slim = {**res, "runs": {m: [[{k: v for k, v in p.items() if k not in ("asked", "start")} for p in c] for c in cs]
+    keep = ("n_labeled", "macro_f1", "accuracy", "select_seconds")
+    slim = {**res, "runs": {m: [[{k: round(p[k], 5) for k in keep} for p in c] for c in cs]
                             for m, cs in res["runs"].items()}}
     (curves / f"peers-{key}.json").write_text(json.dumps(slim, default=_plain))
+    render(docs)
+
+
+def render(docs: Path) -> None:
+    """Plots and section from the results saved under docs/curves (peers-SET.json)."""
+    curves = docs / "curves"
     saved = {k: json.loads((curves / f"peers-{k}.json").read_text()) for k in DATASETS
              if (curves / f"peers-{k}.json").exists()}
+    for key, res in saved.items():
+        plot(res, key, curves / f"peers-{key}.png")
     compare.splice(docs / "benchmarks.md", section(saved))
     print(f"wrote {docs / 'benchmarks.md'}", flush=True)
 

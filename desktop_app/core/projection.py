@@ -81,3 +81,13 @@ def place(X_fit: np.ndarray, Y_fit: np.ndarray, X_new: np.ndarray, k: int = PLAC
         w = np.maximum(sims, 0) + 1e-6
         out[s:s + chunk] = (Y_fit[ids] * w[..., None]).sum(axis=1) / w.sum(axis=1, keepdims=True)
     return out
+
+
+def inside(xy: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """(n,) bool: which points of xy lie inside the polygon ((k, 2) vertices, closed implicitly)."""
+    from matplotlib.path import Path
+
+    polygon = np.asarray(polygon, np.float64)
+    if len(polygon) < 3 or not len(xy):
+        return np.zeros(len(xy), bool)
+    return Path(polygon).contains_points(np.asarray(xy, np.float64))

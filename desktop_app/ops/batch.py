@@ -30,10 +30,13 @@ class BatchEntry:
     neighbours: list[dict] = field(default_factory=list)  # nearest labeled items (annotate)
     proba: Any = field(default=None, compare=False)  # the head's probabilities at selection, until saved
     classes: list[int] | None = None
+    note: str | None = None                   # why it is shown when a view put it here ("opened from the map")
 
     @property
     def why(self) -> str:
         """'Why this item', in words, built from the parts (never parsed back by a view)."""
+        if self.note:
+            return self.note
         if self.audit:
             text = "audit: drawn at random from the unlabeled items, so the accuracy estimate stays honest"
         elif self.kind == "uncertain" and len(self.top) == 2:
@@ -141,6 +144,12 @@ class LabelingQueue:
             return False
         self.pos = where
         return True
+
+    def insert_current(self, entry: BatchEntry, answered: bool = False) -> None:
+        """Show `entry` now (an item opened from another view): inserted at the cursor, the rest follows."""
+        self.pos = min(self.pos, len(self.entries))
+        self.entries.insert(self.pos, entry)
+        self.mark(entry.idx, answered)
 
     def finish(self) -> None:
         self.pos = len(self.entries)

@@ -22,6 +22,8 @@ SPEC = [
     ("label_set", "&Edit", "&Label set…", ["Ctrl+L"], "Add, rename, merge or delete labels"),
     *[(f"digit{d}", "&Label", f"Label {d}", [str(d)], f"Give the item(s) label {d}") for d in range(1, 10)],
     ("skip", "&Label", "&Skip", ["0", "Space"], "Not sure / not relevant: skip the item(s)"),
+    ("accept", "&Label", "&Accept the model's guess", ["Return", "Enter"],
+     "Give the item the label the model guesses (in the Suspicious tab: the suggested label)"),
     ("back", "&Label", "&Back to previous item", ["Backspace", "Left"], "Show the previous item of the batch"),
     ("retrain", "&Label", "&Retrain now", ["Ctrl+R"], "Refit the model and re-rank the queue now"),
     ("view_label", "&View", "&Labeling view", ["Ctrl+1"], "One item at a time"),
@@ -29,6 +31,7 @@ SPEC = [
     ("view_review", "&View", "&Review table", ["Ctrl+3"], "All labeled items, sortable and filterable"),
     ("view_suspects", "&View", "Review &suspicious labels", ["Ctrl+4"],
      "Labels the data argues against, one at a time: a digit relabels, Space keeps"),
+    ("view_map", "&View", "&Map of the items", ["Ctrl+5"], "The items in 2D (UMAP), coloured by label; click one to open it"),
     ("zoom_in", "&View", "Zoom &in", ["Ctrl++", "+"], "Enlarge the item"),
     ("zoom_out", "&View", "Zoom &out", ["Ctrl+-", "-"], "Shrink the item"),
     ("zoom_fit", "&View", "&Fit item", ["Ctrl+0"], "Fit the image to the view"),
@@ -38,13 +41,14 @@ SPEC = [
     ("about", "&Help", "&About Shoal", [], ""),
 ]
 TOOLBAR = ["new", "open", "export", None, "undo", "redo", None, "skip", "back", "add_label", None,
-           "view_label", "view_grid", "view_review", "view_suspects", None, "retrain"]
+           "view_label", "view_grid", "view_review", "view_suspects", "view_map", None, "retrain"]
 SHORT = {"new": "New", "open": "Open", "export": "Export", "back": "Back", "add_label": "Add label",
-         "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious",
+         "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious", "view_map": "Map",
          "retrain": "Retrain"}
 # keys that are bare characters must not steal typing in text fields: Qt gives the field priority
-PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "back",
-                "retrain", "view_label", "view_grid", "view_review", "view_suspects", *(f"digit{d}" for d in range(1, 10))}
+PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "accept", "back",
+                "retrain", "view_label", "view_grid", "view_review", "view_suspects", "view_map",
+                *(f"digit{d}" for d in range(1, 10))}
 
 
 def build_actions(window) -> dict[str, QAction]:
@@ -65,7 +69,7 @@ def build_actions(window) -> dict[str, QAction]:
         if menu not in menus:
             menus[menu] = window.menuBar().addMenu(menu)
         menus[menu].addAction(actions[name])
-        if name in ("relink", "close", "redo", "back", "view_suspects", "zoom_fit"):
+        if name in ("relink", "close", "redo", "back", "view_map", "zoom_fit"):
             menus[menu].addSeparator()
     window.recent_menu = QMenu("Open &recent", window)
     menus["&File"].insertMenu(actions["save_as"], window.recent_menu)

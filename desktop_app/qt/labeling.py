@@ -9,6 +9,7 @@ from PySide6.QtGui import QUndoStack
 
 from desktop_app.errors import ShoalError
 from desktop_app.ops.commands import AddLabel, DeleteLabel, MergeLabels, RenameLabel, SetLabels
+from desktop_app.ops.loop import describe
 from desktop_app.qt.controller import ProjectController
 from desktop_app.qt.undo import OpCommand
 
@@ -16,6 +17,7 @@ from desktop_app.qt.undo import OpCommand
 class LabelingController(QObject):
     message = Signal(str)
     undone = Signal(list)  # the changes of an answer that was undone (views that walk items show it again)
+    show_labeling = Signal()  # a view asked to show an item in the labeling view
 
     def __init__(self, pc: ProjectController, parent: QObject | None = None):
         super().__init__(parent)
@@ -104,6 +106,17 @@ class LabelingController(QObject):
         else:
             pc.batch_changed.emit()
         return True
+
+    def open_item(self, idx: int, why: str = "opened from the review table") -> None:
+        """Show one item (e.g. double-clicked in the Review tab) as the current item of the labeling view;
+        the rest of the batch follows it. Asks the window to switch to the labeling view (`show_labeling`)."""
+        pc = self.pc
+        if not pc.queue.jump(idx):  # not in this batch: it comes in at the cursor
+            entry = describe(pc.project, [{"idx": idx, "score": 0.0, "reason": ""}])[0]
+            entry.note = why
+            pc.queue.insert_current(entry, answered=pc.project.current_label(idx) is not None)
+        pc.batch_changed.emit()
+        self.show_labeling.emit()
 
     def back(self) -> None:
         if self.pc.queue.back():

@@ -12,8 +12,8 @@ from desktop_app.qt.item_view import ItemView
 from desktop_app.qt.label_bar import LabelBar, plain_tip
 
 THUMB = 56
-_KEYS = ["Keyboard first:", "1–9 label and move on", "0 or Space skip", "← or Backspace back", "Ctrl+Z undo",
-         "N new label", "G grid"]
+_KEYS = ["Keyboard first:", "1–9 label and move on", "Enter accept the guess", "0 or Space skip", "← or Backspace back",
+         "Ctrl+Z undo", "N new label", "G grid"]
 # no-break spaces inside each entry: a narrow window wraps between entries, never inside one
 HINT = _KEYS[0].replace(" ", "\u00a0") + "  " + "  ·  ".join(k.replace(" ", "\u00a0") for k in _KEYS[1:])
 

@@ -50,9 +50,11 @@ class MainWindow(QMainWindow):
                            ("relink", f.relink), ("export", f.export), ("resume_embed", pc.start_embedding),
                            ("close", f.close_project), ("quit", self.close), ("undo", lc.undo_stack.undo),
                            ("redo", lc.undo_stack.redo), ("add_label", f.add_label), ("label_set", f.label_set),
-                           ("skip", self._skip), ("back", self._back), ("retrain", lambda: pc.request_round()),
+                           ("skip", self._skip), ("accept", self._accept), ("back", self._back),
+                           ("retrain", lambda: pc.request_round()),
                            ("view_label", lambda: self._tab(0)), ("view_grid", lambda: self._tab(1)),
                            ("view_review", lambda: self._tab(2)), ("view_suspects", lambda: self._tab(3)),
+                           ("view_map", lambda: self._tab(4)),
                            ("zoom_in", lambda: self._zoom(1.25)),
                            ("zoom_out", lambda: self._zoom(0.8)), ("zoom_fit", lambda: self._zoom(None)),
                            ("shortcuts", f.shortcuts), ("logs", f.open_logs), ("about", f.about)):
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         pc.error.connect(lambda msg: show_error(self, msg))
         pc.embed_state.connect(lambda s: a["resume_embed"].setEnabled(s == "paused"))
         lc.message.connect(lambda msg: self.statusBar().showMessage(msg, 5000))
+        lc.show_labeling.connect(lambda: self._tab(0))
         self.work.tabs.currentChanged.connect(self._tab_changed)
 
     # ---- state ----------------------------------------------------------------------------------------
@@ -85,8 +88,9 @@ class MainWindow(QMainWindow):
         project = self.pc.project
         self.setWindowTitle(f"Shoal — {project.name}" if project else "Shoal")
         self.stack.setCurrentWidget(self.work if project else self.start)
-        for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "back", "retrain",
-                     "view_label", "view_grid", "view_review", "view_suspects", *(f"digit{d}" for d in range(1, 10))):
+        for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "accept", "back", "retrain",
+                     "view_label", "view_grid", "view_review", "view_suspects", "view_map",
+                     *(f"digit{d}" for d in range(1, 10))):
             self.actions[name].setEnabled(project is not None)
         self.actions["resume_embed"].setEnabled(False)
         if project is None:
@@ -119,7 +123,20 @@ class MainWindow(QMainWindow):
             return tab.selected_idxs()
         return None
 
+    def _map_keys(self) -> bool:
+        """In the Map tab a key never labels the labeling view's item (it is not on screen): say so."""
+        if self._current_tab() is self.work.map:
+            self.statusBar().showMessage("Shift+drag to lasso items and press a digit, or click a point to open it",
+                                         4000)
+            return True
+        return False
+
     def _digit(self, d: int) -> None:
+        if self._current_tab() is self.work.map and len(self.work.map.selected):
+            self.work.map.label_selection(d)
+            return
+        if self._map_keys():
+            return
         if self._current_tab() is self.work.suspects:
             self.work.suspects.press_digit(d)
             return
@@ -130,12 +147,28 @@ class MainWindow(QMainWindow):
         self.lc.press_digit(d, idxs)
 
     def _skip(self) -> None:
+        if self._map_keys():
+            return
         if self._current_tab() is self.work.suspects:
             self.work.suspects.keep()  # Space keeps the suspected label
             return
         idxs = self._selection()
         if idxs is None or idxs:
             self.lc.skip(idxs)
+
+    def _accept(self) -> None:
+        """Enter: the model's guess for the current item (labeling view), the suggestion (Suspicious tab)."""
+        tab = self._current_tab()
+        if tab is self.work.suspects:
+            self.work.suspects.accept_suggestion()
+        elif tab is self.work.labeling:
+            cur = self.pc.current()
+            ids = [l["id"] for l in self.lc.labels()]
+            guess = cur.guess if cur else None
+            if guess in ids[:9]:
+                self.lc.press_digit(ids.index(guess) + 1)
+            elif cur is not None:
+                self.statusBar().showMessage("No model guess for this item yet: press a digit", 4000)
 
     def _back(self) -> None:
         if self._current_tab() is self.work.suspects:
@@ -153,6 +186,8 @@ class MainWindow(QMainWindow):
             self.work.grid.list.setFocus()
         elif i == 2:
             self.work.review.table.setFocus()
+        elif i == 4:
+            self.work.map.setFocus()
         else:
             self.setFocus()
 

@@ -25,6 +25,8 @@ class ReviewModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
         self.filter_text, self.filter_label, self.only_disagree = "", None, False
         self.only_review = False  # items whose file changed after they were labeled
+        self.only_among: np.ndarray | None = None  # keep only these items (sorted idx), e.g. the suspects
+        self.filter_pred: int | None = None  # keep only items the model guesses as this label
         self._sort = (-1, Qt.AscendingOrder)
         self._preds: dict | None = None
 
@@ -55,6 +57,12 @@ class ReviewModel(QAbstractTableModel):
             hit = preds["idx"][pos] == self.idx
             self.pred[hit] = preds["pred"][pos[hit]]
             self.conf[hit] = preds["conf"][pos[hit]]
+        if self.filter_pred is not None:
+            keep = self.pred == self.filter_pred
+            self.idx, self.label, self.pred, self.conf = self.idx[keep], self.label[keep], self.pred[keep], self.conf[keep]
+        if self.only_among is not None:
+            keep = np.isin(self.idx, self.only_among)
+            self.idx, self.label, self.pred, self.conf = self.idx[keep], self.label[keep], self.pred[keep], self.conf[keep]
         if self.only_disagree:
             keep = self.disagree()
             self.idx, self.label, self.pred, self.conf = self.idx[keep], self.label[keep], self.pred[keep], self.conf[keep]

@@ -1,11 +1,12 @@
 """The "Suspicious" tab: walk the labels the data argues against (desktop_app.ops.suspects), one item at a
-time with the labeling keys: a digit relabels, Space (or 0) keeps the label, ← goes back, Ctrl+Z undoes.
+time with the labeling keys: a digit relabels, Enter takes the suggestion, Space (or 0) keeps the label,
+← goes back, Ctrl+Z undoes.
 
 Each item shows its label, the model's suggestion, why it is suspected and its nearest labeled
 neighbours. The list is computed off the GUI thread (the runner's "suspects" channel)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,6 +27,8 @@ SNIPPET = 150  # px per neighbour text: five fit beside the caption in the narro
 
 
 class SuspectsView(QWidget):
+    computed = Signal(object)  # the idx of the new list (None when the project changed): the Review tab filters by it
+
     def __init__(self, pc, lc, images, parent=None):
         super().__init__(parent)
         self.pc, self.lc, self.images = pc, lc, images
@@ -77,6 +80,7 @@ class SuspectsView(QWidget):
     def _reset(self) -> None:
         self.pc.runner.cancel("suspects")
         self.queue, self.computing, self.message = None, False, ""
+        self.computed.emit(None)
         self.refresh()
 
     def showEvent(self, event) -> None:
@@ -103,6 +107,7 @@ class SuspectsView(QWidget):
     def _computed(self, entries) -> None:
         self.computing = False
         self.queue = SuspectQueue(entries)
+        self.computed.emit([e.idx for e in entries])
         self._finish()
 
     def _failed(self, message: str) -> None:
@@ -128,6 +133,13 @@ class SuspectsView(QWidget):
         if self.lc.press_digit(digit, [cur.idx]):
             self.queue.decide(label["name"])
             self.refresh()
+
+    def accept_suggestion(self) -> None:
+        """Enter: relabel the current suspect with the suggested label."""
+        cur = self.queue.current() if self.queue else None
+        names = [l["name"] for l in self.lc.labels()]
+        if cur is not None and cur.suggested in names[:9]:
+            self.press_digit(names.index(cur.suggested) + 1)
 
     def keep(self) -> None:
         if self.queue and self.queue.current() is not None:

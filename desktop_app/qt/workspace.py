@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QScrollAre
 
 from desktop_app.qt.grid_view import GridView
 from desktop_app.qt.labeling_view import LabelingView, plain_label
+from desktop_app.qt.map_view import MapView
 from desktop_app.qt.review_view import ReviewView
 from desktop_app.qt.side_panel import SidePanel
 from desktop_app.qt.suspects_view import SuspectsView
@@ -78,12 +79,16 @@ class Workspace(QWidget):
         self.tabs.setFocusPolicy(Qt.NoFocus)
         self.labeling = LabelingView(pc, lc, images)
         self.grid = GridView(pc, lc, images)
-        self.review = ReviewView(pc, lc)
+        self.review = ReviewView(pc, lc, images)
         self.suspects = SuspectsView(pc, lc, images)
+        self.map = MapView(pc, lc)
+        self.suspects.computed.connect(self.review.set_suspects)
+        self.suspects.computed.connect(self.map.set_suspects)
         self.tabs.addTab(self.labeling, "Label")
         self.tabs.addTab(self.grid, "Grid")
         self.tabs.addTab(self.review, "Review")
         self.tabs.addTab(self.suspects, "Suspicious")
+        self.tabs.addTab(self.map, "Map")
         self.side = SidePanel(pc, lc)
         self.side_scroll = QScrollArea()  # the panel scrolls on short screens instead of forcing a tall window
         self.side_scroll.setWidget(self.side)

@@ -83,6 +83,10 @@ def test_walk_the_suspects_with_the_labeling_keys(qtbot, window, tmp_path, flipp
     qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)  # undo the relabel: the first is shown again
     assert window.lc.answer_of(first.idx) == first.label and queue.pos == 0
     assert first.idx not in queue.decided and view.tally.text() == "relabeled 0 · kept 1"
+    qtbot.keyClick(window, Qt.Key_Return)  # Enter: the suggestion
+    assert window.lc.answer_of(first.idx) == first.suggested and queue.pos == 1
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert window.lc.answer_of(first.idx) == first.label and queue.pos == 0
     own = names.index(first.label) + 1
     events = len(project.events(1000))
     qtbot.keyClick(window, getattr(Qt, f"Key_{own}"))  # its own label: kept, nothing written
@@ -120,4 +124,67 @@ def test_too_few_labels_says_so(qtbot, window, tmp_path, text_csv):
     qtbot.waitUntil(lambda: not view.computing and bool(view.message), timeout=TIMEOUT_MS)
     assert "at least 10 embedded labeled items" in view.view.empty.text() and "0 labeled items of 0 labels" in view.message
     qtbot.keyClick(window, Qt.Key_Space)  # nothing to keep: no error, nothing written
+    qtbot.keyClick(window, Qt.Key_Return)  # nothing to accept either
     assert window.pc.project.n_labeled() == 0
+
+
+def test_review_filters_by_suspicion_previews_and_opens_an_item(qtbot, window, tmp_path, flipped_csv):  # noqa: F811
+    src, flipped = flipped_csv
+    path = _project(tmp_path, "--source", src, "--id-column", "id", "--label-column", "label")
+    suspects = _open_suspects(qtbot, window, path)
+    entries = suspects.queue.entries
+    review = window.work.review
+    qtbot.keyClick(window, Qt.Key_3, Qt.ControlModifier)
+    assert window.work.tabs.currentWidget() is review
+    assert review.suspicious.isVisible() and review.suspicious.text() == f"Only suspicious ({len(entries)})"
+    assert review.model.rowCount() == 200
+    # by the model's guess: every row shown is guessed as that label
+    review.pred_filter.setCurrentIndex(1)
+    guessed = window.pc.project.label_set()[0]["name"]
+    assert review.pred_filter.currentText() == f"guess: {guessed}"
+    rows = review.model.rowCount()
+    assert 0 < rows < 200 and all(review.model.index(r, 3).data() == guessed for r in range(rows))
+    review.pred_filter.setCurrentIndex(0)
+    review.suspicious.setChecked(True)
+    assert sorted(review.model.idx_at(r) for r in range(review.model.rowCount())) == sorted(e.idx for e in entries)
+    # the current row's item in the preview pane, whole
+    review.table.selectRow(0)
+    idx = review.model.idx_at(0)
+    item = window.pc.project.item(idx)
+    assert review.preview.currentWidget() is review.preview.text
+    assert review.preview.text.toPlainText() == item["text"]
+    assert item["id"] in review.preview_caption.text() and "label: " in review.preview_caption.text()
+    _shot(qtbot, window, "review-preview.png")
+    # double-click: the item becomes the labeling view's current item; a digit labels it
+    rect = review.table.visualRect(review.model.index(0, 0))
+    qtbot.mouseClick(review.table.viewport(), Qt.LeftButton, pos=rect.center())  # a real double-click: press,
+    qtbot.mouseDClick(review.table.viewport(), Qt.LeftButton, pos=rect.center())  # then the second press
+    assert window.work.tabs.currentWidget() is window.work.labeling
+    assert window.pc.current().idx == idx and "opened from the review table" in window.work.labeling.why.text()
+    names = [l["name"] for l in window.pc.project.label_set()]
+    other = next(n for n in names if n != window.lc.answer_of(idx))
+    qtbot.keyClick(window, getattr(Qt, f"Key_{names.index(other) + 1}"))
+    assert window.lc.answer_of(idx) == other
+
+
+def test_enter_accepts_the_models_guess_in_the_labeling_view(qtbot, window, tmp_path, text_csv):
+    import csv
+
+    with open(text_csv, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    names = sorted({r["label"] for r in rows})
+    answers = tmp_path / "answers.csv"
+    with open(answers, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["item", "label"])
+        w.writerows([r["id"], r["label"]] for r in rows[:30])
+    path = _project(tmp_path, "--source", text_csv, "--id-column", "id", "--labels", ",".join(names))
+    assert main(["label", path, "--csv", str(answers)]) == 0
+    window.pc.open(path)
+    wait_model(qtbot, window)
+    pc = window.pc
+    qtbot.waitUntil(lambda: pc.current() is not None and pc.current().guess is not None, timeout=TIMEOUT_MS)
+    cur = pc.current()
+    guess = next(l["name"] for l in pc.project.label_set() if l["id"] == cur.guess)
+    qtbot.keyClick(window, Qt.Key_Return)
+    assert window.lc.answer_of(cur.idx) == guess and pc.current() is not cur
