@@ -26,10 +26,11 @@ prequential audit answers is reported beside it as a check (Wilson interval).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from desktop_app.core.stopping import wilson_interval
 
 TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(10.0), 129))
 PRIOR_SD = 0.5          # of log T around the picked items' fit
@@ -180,15 +181,5 @@ def audit_check(ans: Answers) -> dict | None:
     if n == 0:
         return None
     k = int(ans.correct[ans.audit].sum())
-    lo, hi = wilson(k, n)
+    lo, hi = wilson_interval(k, n)
     return {"accuracy": round(k / n, 4), "interval": [round(lo, 4), round(hi, 4)], "n": n}
-
-
-def wilson(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:
-    if total == 0:
-        return 0.0, 1.0
-    p = correct / total
-    denom = 1 + z * z / total
-    centre = (p + z * z / (2 * total)) / denom
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
