@@ -90,7 +90,7 @@ def table(summary: dict, budget: int, random_name: str | None = None) -> str:
     order = sorted(m, key=lambda k: (budget * 10 if m[k]["crossing"] is None else m[k]["crossing"], -m[k]["aulc"]))
     for k in order:
         d = m[k]
-        if d["crossing"] is None or not random_name:
+        if d["crossing"] is None or random_name not in m:
             ratio = "-"
         elif base is None:  # random never reached the target: the ratio is below crossing / budget
             ratio = f"< {d['crossing'] / budget:.2f}"

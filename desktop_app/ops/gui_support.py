@@ -11,6 +11,7 @@ import numpy as np
 from desktop_app.core.selection.base import UNLABELED
 from desktop_app.core.sources.base import SourceOptions
 from desktop_app.errors import ShoalError
+from desktop_app.ops.batch import BatchEntry
 from desktop_app.ops.create import new_project
 from desktop_app.ops.loop import (
     build_state,
@@ -26,7 +27,7 @@ N_NEIGHBOURS = 4
 
 
 # ---- batches -------------------------------------------------------------------------------------
-def cold_start_batch(project: Project, n: int, seed: int = 0) -> list[dict]:
+def cold_start_batch(project: Project, n: int, seed: int = 0) -> list[BatchEntry]:
     """A random batch of unlabeled, readable items: labelable before any embedding exists."""
     idxs = project.unanswered_readable()
     if not len(idxs):
@@ -37,7 +38,7 @@ def cold_start_batch(project: Project, n: int, seed: int = 0) -> list[dict]:
     return describe(project, entries)
 
 
-def resume_batch(project: Project) -> list[dict]:
+def resume_batch(project: Project) -> list[BatchEntry]:
     """The saved queue (answered entries included, so the batch position survives a restart)."""
     return describe(project, project.load_queue())
 
@@ -57,24 +58,20 @@ def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), 
         return {"batch": [], "stats": stats, "review": review_predictions(session)}
     entries, select_ms = select_entries(project, session, n, strategy, exclude=exclude)
     batch = annotate(project, session, describe(project, entries))
-    for b, e in zip(batch, entries):
-        b["_entry"] = e
     return {"batch": batch, "stats": stats, "select_ms": round(select_ms, 1), "review": review_predictions(session),
             "round": len(project.rounds())}
 
 
-def promote(project: Project, batch: list[dict]) -> None:
-    """Make a prepared batch the current queue (so a restart resumes it)."""
-    project.save_queue([b["_entry"] for b in batch if "_entry" in b] or
-                       [{"idx": b["idx"], "score": b["score"], "reason": b["reason"], "neighbour_of": None}
-                        for b in batch], len(project.rounds()))
+def promote(project: Project, batch: list[BatchEntry]) -> None:
+    """Make a prepared batch the current queue (so a restart resumes it; its probabilities go to `asked`)."""
+    project.save_queue([e.queue_row() for e in batch], len(project.rounds()))
 
 
-def annotate(project: Project, session, batch: list[dict]) -> list[dict]:
-    """Add the model's guess (label id, confidence) and the nearest labeled neighbours to entries."""
+def annotate(project: Project, session, batch: list[BatchEntry]) -> list[BatchEntry]:
+    """Set the model's guess (label id, confidence) and the nearest labeled neighbours on the entries."""
     if not batch:
         return batch
-    idx = np.array([b["idx"] for b in batch], np.int64)
+    idx = np.array([b.idx for b in batch], np.int64)
     pred, conf = session.predict(idx) if session.head.is_fitted else (np.full(len(idx), -1), np.zeros(len(idx)))
     lab = session.labeled
     neigh = np.empty((len(idx), 0), np.int64)
@@ -85,18 +82,14 @@ def annotate(project: Project, session, batch: list[dict]) -> list[dict]:
         top = np.argsort(-sims, axis=1)[:, :k]
         neigh = lab[top]
     names = {l["id"]: l["name"] for l in project.label_set()}
-    for b in batch:  # name the labeled item a pick was reached from by its path when it has one
-        if b.get("neighbour_of"):
-            src = project.item(project.idx_of(b["neighbour_of"]))
-            b["neighbour_name"] = (src or {}).get("path") or b["neighbour_of"]
     wanted = {int(i) for row in neigh for i in row}
     rows = {r["idx"]: r for r in project.items(sorted(wanted))}
     for b, p, c, nb in zip(batch, pred, conf, neigh):
-        b["guess"] = int(p) if p >= 0 else None
-        b["confidence"] = float(c)
-        b["neighbours"] = [{"idx": int(i), "id": rows[int(i)]["id"], "path": rows[int(i)]["path"],
-                            "text": rows[int(i)]["text"], "label": names.get(int(session.state[i]))}
-                           for i in nb if int(i) in rows]
+        b.guess = int(p) if p >= 0 else None
+        b.confidence = float(c)
+        b.neighbours = [{"idx": int(i), "id": rows[int(i)]["id"], "path": rows[int(i)]["path"],
+                         "text": rows[int(i)]["text"], "label": names.get(int(session.state[i]))}
+                        for i in nb if int(i) in rows]
     return batch
 
 

@@ -14,6 +14,7 @@ from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
 from desktop_app.ops.answers import label_items, resolve_item  # noqa: F401 - their home before ops.answers
+from desktop_app.ops.batch import BatchEntry
 from desktop_app.ops.derived import load_head, load_snapshot
 from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
 from desktop_app.store import sidecar
@@ -206,9 +207,10 @@ def set_search_label(project: Project, name: str | None) -> None:
         project.save_queue([q for q in queue if q["idx"] in answered], len(project.rounds()))
 
 
-def describe(project: Project, picks: list[dict]) -> list[dict]:
-    """Queue entries as a person (and `next --json`) sees them: the item's own id, its path or text, and
-    why it was picked in words ("why"), with the model's top two classes when it had a model."""
+def describe(project: Project, picks: list[dict]) -> list[BatchEntry]:
+    """Queue entries (store form: idx, score, reason, neighbour_of as an idx...) as a person sees them: the
+    item's own id, its path or text, the labeled item it was reached from, and the model's top two classes
+    when it had a model (a batch not saved yet carries its own probabilities)."""
     rows = {r["idx"]: r for r in project.items([p["idx"] for p in picks])}
     names = {l["id"]: l["name"] for l in project.label_set()}
     asked = project.asked_probabilities([p["idx"] for p in picks])
@@ -216,20 +218,17 @@ def describe(project: Project, picks: list[dict]) -> list[dict]:
     out = []
     for p in picks:
         r = rows[p["idx"]]
-        entry = {"id": r["id"], "idx": p["idx"], "score": round(float(p["score"]), 6), "reason": p["reason"],
-                 "audit": bool(p.get("audit")), "kind": str(p.get("kind") or "")}
-        entry["path" if r["path"] and image else "text"] = r["path"] if image else r["text"]
         own = (p["classes"], np.asarray(p["proba"])) if p.get("proba") is not None and p.get("classes") else None
-        top = _top_two(own or asked.get(p["idx"]), names)   # a batch not saved yet carries its own
-        if top:
-            entry["top"] = top
-        neighbour = None
+        entry = BatchEntry(idx=int(p["idx"]), id=r["id"], score=float(p["score"]), reason=p["reason"],
+                           kind=str(p.get("kind") or ""), audit=bool(p.get("audit")),
+                           path=r["path"] if image and r["path"] else None, text=None if image else r["text"],
+                           top=_top_two(own or asked.get(p["idx"]), names),
+                           proba=p.get("proba"), classes=p.get("classes"))
         if p.get("neighbour_of") is not None:
             src = project.item(p["neighbour_of"])
             if src:
-                entry["neighbour_of"] = src["id"]
-                neighbour = (src["path"] if image else None) or src["id"]
-        entry["why"] = why(p, top, neighbour)
+                entry.neighbour_of, entry.neighbour_id = int(p["neighbour_of"]), src["id"]
+                entry.neighbour_name = (src["path"] if image else None) or src["id"]
         out.append(entry)
     return out
 
@@ -240,20 +239,6 @@ def _top_two(recorded, names: dict) -> list[dict]:
     classes, proba = recorded
     order = np.argsort(-proba, kind="stable")[:2]
     return [{"label": names.get(classes[i], f"label {classes[i]}"), "p": round(float(proba[i]), 4)} for i in order]
-
-
-def why(pick: dict, top: list[dict], neighbour: str | None) -> str:
-    """'Why this item', in words, from the pick's parts (never parsed back by a view)."""
-    kind = pick.get("kind") or ""
-    if pick.get("audit"):
-        text = "audit: drawn at random from the unlabeled items, so the accuracy estimate stays honest"
-    elif kind == "uncertain" and len(top) == 2:
-        text = f"the model is unsure: top two {top[0]['label']} {top[0]['p']:.2f} / {top[1]['label']} {top[1]['p']:.2f}"
-    else:
-        text = str(pick.get("reason") or "").replace(" · neighbour of a labeled item", "")
-    if neighbour:
-        text += f" · neighbour of {neighbour}"
-    return text
 
 
 def pending_queue(project: Project) -> list[dict]:
@@ -330,7 +315,7 @@ def select_entries(project: Project, session: Session, n: int, strategy: str, ex
 
 def next_batch(project: Project, n: int | None = None, strategy: str | None = None,
                session: Session | None = None) -> list[dict]:
-    """The current batch if some of it is unanswered; otherwise refit and select a new one."""
+    """The `next --json` entries of the current batch if some of it is unanswered; otherwise refit and select a new one."""
     n = int(n or project.meta("batch_size", 20))
     strategy = effective_strategy(project, strategy)
     get_strategy(strategy)
@@ -338,7 +323,7 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
         raise ShoalError(f"no item is embedded yet; run: shoal embed {project.path}")
     left = pending_queue(project)
     if left:
-        return describe(project, left[:n])
+        return [e.to_json() for e in describe(project, left[:n])]
     session = session or open_session(project)
     if not (session.state == UNLABELED).any():
         return []
@@ -350,7 +335,7 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     entries, select_ms = select_entries(project, session, n, strategy)
     project.save_queue(entries, len(project.rounds()))
     project.set_meta({"last_select_ms": round(select_ms, 1)})
-    return describe(project, entries)
+    return [e.to_json() for e in describe(project, entries)]
 
 
 def peek_batch(project: Project, n: int | None = None) -> list[dict]:
@@ -358,4 +343,4 @@ def peek_batch(project: Project, n: int | None = None) -> list[dict]:
     left = pending_queue(project)
     if not left:
         raise ShoalError(f"there is no current batch to show; `shoal next {project.path}` starts one")
-    return describe(project, left[:n] if n else left)
+    return [e.to_json() for e in describe(project, left[:n] if n else left)]

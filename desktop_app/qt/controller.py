@@ -2,9 +2,12 @@
 
 The GUI thread only does quick reads and single-transaction label writes. Everything long runs on
 the TaskRunner; the Session object is touched only by tasks of the serial "model"/"round" channels.
+The batch, its cursor and the batch prepared ahead live in one Qt-free `LabelingQueue` (`self.queue`):
+only the queue moves the cursor; this controller loads batches into it, the labeling controller moves it.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from pathlib import Path
@@ -12,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.ops import gui_support
+from desktop_app.ops.batch import BatchEntry, LabelingQueue
 from desktop_app.ops.embed import embed_pending
 from desktop_app.ops.loop import answered_items, effective_strategy, open_session, set_search_label
 from desktop_app.store.project import Project
@@ -39,10 +43,8 @@ class ProjectController(QObject):
         self.project: Project | None = None
         self.session = None               # only touched inside model-channel tasks
         self.session_ready = False
-        self.batch: list[dict] = []
-        self.pos = 0
-        self.prefetched: dict | None = None
-        self.waiting = False
+        self.queue = LabelingQueue()      # the batch, its cursor, its answers, the next batch prepared ahead
+        self.labels_changed.connect(self._answers_changed)
         self.preds: dict | None = None       # model predictions for labeled items (review table)
         self.last_stats: dict | None = None
         self.embedding = False
@@ -69,7 +71,8 @@ class ProjectController(QObject):
 
     def adopt(self, project: Project) -> None:
         self.project = project
-        self.session, self.session_ready, self.prefetched, self.waiting, self.preds = None, False, None, False, None
+        self.session, self.session_ready, self.preds = None, False, None
+        self.queue.clear()
         self.last_stats = (project.rounds() or [None])[-1]
         self._load_batch()
         self.opened.emit()
@@ -86,8 +89,8 @@ class ProjectController(QObject):
         self.runner.cancel_all()
         self.runner.wait(60000)
         self.project.close()
-        self.project, self.session, self.session_ready = None, None, False
-        self.batch, self.pos, self.prefetched, self.waiting, self.embedding = [], 0, None, False, False
+        self.project, self.session, self.session_ready, self.embedding = None, None, False, False
+        self.queue.clear()
         self.model_state.emit("")
         self.closed.emit()
 
@@ -130,8 +133,8 @@ class ProjectController(QObject):
     # ---- model: session, rounds, prefetch ---------------------------------------------------------------
     def _open_session(self) -> None:
         project = self.project
-        self.session_ready, self.prefetched = False, None
-        current = [dict(b) for b in self.batch]
+        self.session_ready, self.queue.prefetched = False, None
+        current = [copy.copy(e) for e in self.queue.entries]   # the worker annotates copies
         self.model_state.emit("Loading the kNN index…")
 
         def work(progress, cancel):
@@ -139,15 +142,12 @@ class ProjectController(QObject):
             return gui_support.annotate(project, self.session, current)
         self.runner.submit("model", work, on_done=self._session_opened, on_error=self._fail, serial=True)
 
-    def _session_opened(self, annotated: list[dict]) -> None:
+    def _session_opened(self, annotated: list[BatchEntry]) -> None:
         self.session_ready = True
         self.model_state.emit("")
-        by_idx = {b["idx"]: b for b in annotated}
-        for b in self.batch:
-            b.update({k: v for k, v in by_idx.get(b["idx"], {}).items()
-                      if k in ("guess", "confidence", "neighbours", "neighbour_name")})
-        if self.waiting or not self.batch:
-            self.waiting = True
+        self.queue.annotate(annotated)
+        if not self.queue.entries:
+            self.queue.waiting = True
         self.request_round()
         self.batch_changed.emit()
 
@@ -162,11 +162,11 @@ class ProjectController(QObject):
         rounds = project.rounds()
         changed = project.n_labeled() != (rounds[-1]["n_labeled"] if rounds else 0)
         finish = None if not changed else ("refit" if mid_batch else "round")
-        exclude = [b["idx"] for b in self.batch] if not self.waiting else []
+        exclude = [e.idx for e in self.queue.unanswered()] if not self.queue.waiting else []
         self.model_state.emit("Retraining and ranking…" if finish else "Ranking…")
         # a batch prepared before these labels is stale: never serve it while a fresher one is on its way
         # (it was chosen knowing fewer labels, e.g. "cold start" after two classes were labeled)
-        self.prefetched = None
+        self.queue.prefetched = None
 
         def work(progress, cancel):
             return gui_support.prepare_round(project, self.session, n, strategy, exclude=exclude, finish=finish)
@@ -174,66 +174,74 @@ class ProjectController(QObject):
 
     def _round_ready(self, result: dict) -> None:
         self.model_state.emit("")
-        self.prefetched = result
+        self.queue.prefetched = result["batch"]
         self.preds = result["review"]
         if result["stats"]:
             self.last_stats = result["stats"]
             self.round_done.emit(result["stats"])
         self.review_changed.emit()
-        if self.waiting:
+        if self.queue.waiting:
             self.next_batch()
-
-    def batch_done(self) -> bool:
-        return bool(self.batch) and self.pos >= len(self.batch)
 
     def next_batch(self) -> None:
         """Called when the current batch is answered: show the prefetched batch without waiting."""
-        project = self.project
-        if self.prefetched is not None:
-            pre, self.prefetched = self.prefetched, None
-            answered = answered_items(project, [b["idx"] for b in pre["batch"]])
-            batch = [b for b in pre["batch"] if b["idx"] not in answered]
-            if batch or not pre["batch"]:  # an empty prefetch means: nothing left to label
+        project, queue = self.project, self.queue
+        pre = queue.take_prefetched()
+        if pre is not None:
+            answered = answered_items(project, [e.idx for e in pre])
+            batch = [e for e in pre if e.idx not in answered]
+            if batch or not pre:  # an empty prefetch means: nothing left to label
                 gui_support.promote(project, batch)
-                self.batch, self.pos, self.waiting = batch, 0, False
+                queue.load(batch)
                 self.batch_changed.emit()
                 if batch:
                     self.request_round()
                 return
         if not self.session_ready:
-            self.batch, self.pos = gui_support.cold_start_batch(project, int(project.meta("batch_size", 20))), 0
-            self.waiting = not self.batch
+            queue.load(gui_support.cold_start_batch(project, int(project.meta("batch_size", 20))))
+            queue.waiting = not queue.entries
         else:
-            self.waiting = True
+            queue.waiting = True
             if not self.runner.busy("round"):
                 self.request_round()
         self.batch_changed.emit()
 
     def _load_batch(self) -> None:
         project = self.project
-        queue = gui_support.resume_batch(project)
-        answered = answered_items(project, [b["idx"] for b in queue])
-        open_pos = [i for i, b in enumerate(queue) if b["idx"] not in answered]
-        if queue and open_pos:
-            self.batch, self.pos = queue, open_pos[0]
+        saved = gui_support.resume_batch(project)
+        answered = answered_items(project, [e.idx for e in saved])
+        if any(e.idx not in answered for e in saved):
+            self.queue.load(saved, answered)  # the cursor on its first unanswered item
         elif project.n_pending_embedding():
-            self.batch, self.pos = gui_support.cold_start_batch(project, int(project.meta("batch_size", 20))), 0
+            self.queue.load(gui_support.cold_start_batch(project, int(project.meta("batch_size", 20))))
         else:
-            self.batch, self.pos, self.waiting = [], 0, True
+            self.queue.load([])
+            self.queue.waiting = True
 
-    def current(self) -> dict | None:
-        return self.batch[self.pos] if 0 <= self.pos < len(self.batch) else None
+    def _answers_changed(self, changes: list) -> None:
+        for idx, _label, state in changes:
+            self.queue.mark(idx, state != "cleared")
+
+    def current(self) -> BatchEntry | None:
+        return self.queue.current()
+
+    @property
+    def batch(self) -> list[BatchEntry]:
+        return self.queue.entries
+
+    @property
+    def pos(self) -> int:  # read-only: the queue moves the cursor
+        return self.queue.pos
 
     # ---- settings, export, relink ---------------------------------------------------------------------------
     def set_search_label(self, name: str | None) -> None:
         """Search mode for one label (find more of it), or back to learn mode; re-rank the next batch."""
         set_search_label(self.project, name)
-        self.prefetched = None
-        if self.session_ready and self.batch:
+        self.queue.prefetched = None
+        if self.session_ready and self.queue.entries:
             # the rest of this batch was chosen for the old mode: the new mode takes over from here
-            answered = answered_items(self.project, [b["idx"] for b in self.batch])
-            self.batch = [b for b in self.batch if b["idx"] in answered]
-            self.pos, self.waiting = len(self.batch), True
+            self.queue.replace_rest()
+            self.queue.waiting = True
             self.batch_changed.emit()
         elif not self.session_ready:
             self.model_state.emit("Find more of: starts with the first batch after embedding")
@@ -250,7 +258,7 @@ class ProjectController(QObject):
         if key == "k":
             self._open_session()
         else:
-            self.prefetched = None
+            self.queue.prefetched = None
             self.request_round()
 
     def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress, only=None) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QVBoxLayout, QWidget
 
+from desktop_app.ops.batch import BatchEntry
 from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 
@@ -16,7 +17,7 @@ class BatchGridModel(QAbstractListModel):
     def __init__(self, pc, lc, images, parent=None):
         super().__init__(parent)
         self.pc, self.lc, self.images = pc, lc, images
-        self._rows: list[dict] = []
+        self._rows: list[BatchEntry] = []
         self._answers: dict[int, str | None] = {}
         self._paths: dict[int, str | None] = {}  # idx -> checked file path, per batch (painting asks often)
         self._names: dict[int, str] = {}
@@ -24,15 +25,15 @@ class BatchGridModel(QAbstractListModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._rows = list(self.pc.batch) if self.pc.project else []
-        self._answers = {r["idx"]: self.lc.answer_of(r["idx"]) for r in self._rows}
+        self._rows = list(self.pc.queue.entries) if self.pc.project else []
+        self._answers = {r.idx: self.lc.answer_of(r.idx) for r in self._rows}
         self._paths = {}
         self._names = {l["id"]: l["name"] for l in self.lc.labels()}
         self.endResetModel()
 
     def refresh_answers(self) -> None:
         self._names = {l["id"]: l["name"] for l in self.lc.labels()}
-        self._answers = {r["idx"]: self.lc.answer_of(r["idx"]) for r in self._rows}
+        self._answers = {r.idx: self.lc.answer_of(r.idx) for r in self._rows}
         if self._rows:
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
 
@@ -40,33 +41,33 @@ class BatchGridModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def idx_at(self, row: int) -> int:
-        return self._rows[row]["idx"]
+        return self._rows[row].idx
 
-    def _path(self, r: dict) -> str | None:
-        if r["idx"] not in self._paths:
-            self._paths[r["idx"]] = self.pc.project.item_path(r["path"]) if r.get("path") else None
-        return self._paths[r["idx"]]
+    def _path(self, r: BatchEntry) -> str | None:
+        if r.idx not in self._paths:
+            self._paths[r.idx] = self.pc.project.item_path(r.path) if r.path else None
+        return self._paths[r.idx]
 
-    def guess(self, r: dict) -> str | None:
+    def guess(self, r: BatchEntry) -> str | None:
         """'sandal? 87%': the model's guess and its confidence, for a tile not answered yet."""
-        name = self._names.get(r.get("guess")) if r.get("guess") is not None else None
-        return f"{name}? {r.get('confidence', 0):.0%}" if name else None
+        name = self._names.get(r.guess) if r.guess is not None else None
+        return f"{name}? {r.confidence:.0%}" if name else None
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         r = self._rows[index.row()]
-        answer = self._answers.get(r["idx"])
+        answer = self._answers.get(r.idx)
         if role == Qt.DisplayRole:
             shown = answer or self.guess(r) or "—"   # unanswered: the guess, so confident tiles cost one key
-            if r.get("path") and self.pc.project.meta("kind") == "image":
+            if r.path and self.pc.project.meta("kind") == "image":
                 return f"{index.row() + 1}. {shown}"
-            return f"{index.row() + 1}. [{shown}]  {(r.get('text') or '')[:140]}"
+            return f"{index.row() + 1}. [{shown}]  {(r.text or '')[:140]}"
         if role == Qt.FontRole and not answer and self.guess(r):
             font = QFont()
             font.setItalic(True)
             return font
-        if role == Qt.DecorationRole and r.get("path") and self.pc.project.meta("kind") == "image":
+        if role == Qt.DecorationRole and r.path and self.pc.project.meta("kind") == "image":
             img = self.images.get(self._path(r), THUMB)
             if img is None or img.isNull():
                 placeholder = QPixmap(THUMB, THUMB)
@@ -79,7 +80,7 @@ class BatchGridModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             guess = self.guess(r)
             model = f"\nmodel guess: {guess.replace('?', '')}" if guess else ""
-            return plain_tip(f"{r.get('path') or r['id']}\n{r.get('reason', '')}{model}")
+            return plain_tip(f"{r.path or r.id}\n{r.reason}{model}")
         if role == Qt.ForegroundRole and answer:
             return QColor("#2a7a2a")
         if role == Qt.ForegroundRole and self.guess(r):

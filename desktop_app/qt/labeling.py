@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoStack
 
 from desktop_app.errors import ShoalError
 from desktop_app.ops.commands import AddLabel, DeleteLabel, MergeLabels, RenameLabel, SetLabels
-from desktop_app.ops.loop import answered_items, describe
+from desktop_app.ops.loop import describe
 from desktop_app.qt.controller import ProjectController
 from desktop_app.qt.undo import OpCommand
 
@@ -82,7 +82,7 @@ class LabelingController(QObject):
             cur = pc.current()
             if cur is None:
                 return False
-            idxs = [cur["idx"]]
+            idxs = [cur.idx]
         if not idxs:
             return False
         op = SetLabels(pc.project, list(idxs), label_id, state)
@@ -92,16 +92,16 @@ class LabelingController(QObject):
             pc.error.emit(str(e))
             return False  # the item stays unanswered and current
         self.undo_stack.push(OpCommand(op, text, self._changed, done=changes))
+        queue = pc.queue
         if single:
-            pc.pos += 1
-            finished = pc.batch_done()
-            if pc.pos == len(pc.batch) - 4:  # re-rank with the labels of this batch so far, before it ends
+            queue.advance()
+            finished = queue.done
+            if queue.pos == len(queue) - 4:  # re-rank with the labels of this batch so far, before it ends
                 pc.request_round(mid_batch=True)
         else:
-            in_batch = {b["idx"] for b in pc.batch} & set(idxs)
-            finished = bool(in_batch) and len(self._answered()) == len(pc.batch)
+            finished = bool(set(queue.idxs()) & set(idxs)) and queue.all_answered
         if finished:
-            pc.pos = len(pc.batch)
+            queue.finish()
             pc.next_batch()
         else:
             pc.batch_changed.emit()
@@ -111,25 +111,16 @@ class LabelingController(QObject):
         """Show one item (e.g. double-clicked in the Review tab) as the current item of the labeling view;
         the rest of the batch follows it. Asks the window to switch to the labeling view (`show_labeling`)."""
         pc = self.pc
-        where = [i for i, b in enumerate(pc.batch) if b["idx"] == idx]
-        if where:  # in this batch already: go there
-            pc.pos = where[0]
-        else:
+        if not pc.queue.jump(idx):  # not in this batch: it comes in at the cursor
             entry = describe(pc.project, [{"idx": idx, "score": 0.0, "reason": ""}])[0]
-            entry["why"] = why
-            pc.pos = min(pc.pos, len(pc.batch))
-            pc.batch.insert(pc.pos, entry)
+            entry.note = why
+            pc.queue.insert_current(entry, answered=pc.project.current_label(idx) is not None)
         pc.batch_changed.emit()
         self.show_labeling.emit()
 
-    def _answered(self) -> set[int]:
-        return answered_items(self.pc.project, [b["idx"] for b in self.pc.batch])
-
     def back(self) -> None:
-        pc = self.pc
-        if pc.pos > 0:
-            pc.pos = min(pc.pos, len(pc.batch)) - 1
-            pc.batch_changed.emit()
+        if self.pc.queue.back():
+            self.pc.batch_changed.emit()
 
     def _changed(self, changes, op, undone: bool) -> None:
         pc = self.pc
@@ -140,12 +131,9 @@ class LabelingController(QObject):
             return
         if undone and changes:
             self.undone.emit(changes)
-        if undone and changes:  # show the item whose answer was undone, when it is in this batch
-            where = [i for i, b in enumerate(pc.batch) if b["idx"] == changes[0][0]]
-            if where:
-                pc.pos = where[0]
-                pc.batch_changed.emit()
-        pc.labels_changed.emit(changes)
+        if undone and changes and pc.queue.jump(changes[0][0]):  # show the undone item, when in this batch
+            pc.batch_changed.emit()
+        pc.labels_changed.emit(changes)  # the queue's answers follow (ProjectController._answers_changed)
 
     def answer_of(self, idx: int) -> str | None:
         cur = self.pc.project.current_label(idx) if self.pc.project else None

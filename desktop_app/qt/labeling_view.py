@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop_app.ops.batch import BatchEntry
 from desktop_app.qt import settings
 from desktop_app.qt.item_view import ItemView
 from desktop_app.qt.label_bar import LabelBar, plain_tip
@@ -91,7 +92,7 @@ class LabelingView(QWidget):
     # ---- rendering ----------------------------------------------------------------------------------
     def refresh(self, *_) -> None:
         pc = self.pc
-        cur = pc.current() if pc.project else None
+        cur = pc.queue.current() if pc.project else None
         labels = self.lc.labels()
         names = {l["id"]: l["name"] for l in labels}
         self._clear_strip()
@@ -104,31 +105,20 @@ class LabelingView(QWidget):
             self.view.show_empty(self._empty_message())
             self.bar.set_labels(labels)
             return
-        self.position.setText(f"{pc.pos + 1} / {len(pc.batch)}")
-        self.item_id.setText("   " + (cur.get("path") or cur["id"]))
-        answer = self.lc.answer_of(cur["idx"])
+        self.position.setText(f"{pc.queue.pos + 1} / {len(pc.queue)}")
+        self.item_id.setText("   " + (cur.path or cur.id))
+        answer = self.lc.answer_of(cur.idx)
         self.answer.setText(f"answered: {answer}" if answer else "")
-        guess = names.get(cur.get("guess")) if cur.get("guess") is not None else None
+        guess = names.get(cur.guess) if cur.guess is not None else None
         if guess:
-            self.guess.setText(f"Model guess: {guess}  ·  confidence {cur.get('confidence', 0):.0%}")
+            self.guess.setText(f"Model guess: {guess}  ·  confidence {cur.confidence:.0%}")
         else:
             self.guess.setText("Model guess: none yet (the model trains once two labels have examples)")
-        self.why.setText("Why this item: " + self._why(cur))
+        self.why.setText("Why this item: " + (cur.why or "—"))  # built from the entry's parts
         self._fill_strip(cur)
         self.bar.set_labels(labels, current=answer, guess=guess)
         self._show_item(cur)
         self._prefetch_batch()
-
-    def _why(self, cur: dict) -> str:
-        if cur.get("why"):  # built by ops.loop.describe from the pick's parts
-            return cur["why"]
-        reason = cur.get("reason") or "—"
-        if cur.get("neighbour_of"):
-            name = cur.get("neighbour_name") or cur["neighbour_of"]
-            reason = reason.replace("neighbour of a labeled item", f"neighbour of {name}")
-            if "neighbour of" not in reason:
-                reason += f" · neighbour of {name}"
-        return reason
 
     def _empty_message(self) -> str:
         pc = self.pc
@@ -136,27 +126,26 @@ class LabelingView(QWidget):
             return "No project open — open a folder or a CSV/JSONL file to start"
         if pc.project.n_items == 0:
             return "No items yet — this project's source holds nothing Shoal can read"
-        if pc.waiting and (pc.embedding or not pc.session_ready):
+        if pc.queue.waiting and (pc.embedding or not pc.session_ready):
             return "Embedding items… the first batch appears as soon as some are ready"
-        if pc.waiting:
+        if pc.queue.waiting:
             return "Preparing the next batch…"
         return "Every item is labeled or skipped. Review your labels or export the dataset (Ctrl+E)."
 
-    def _show_item(self, cur: dict) -> None:
+    def _show_item(self, cur: BatchEntry) -> None:
         if self.pc.project.meta("kind") == "image":
-            self.view.show_image(self.images.get(self.pc.project.item_path(cur["path"]), 1024))
+            self.view.show_image(self.images.get(self.pc.project.item_path(cur.path), 1024))
         else:
-            self.view.show_text(cur.get("text") or "")
+            self.view.show_text(cur.text or "")
 
     def _prefetch_batch(self) -> None:
         if self.pc.project.meta("kind") == "image":
             project = self.pc.project
-            self.images.prefetch([project.item_path(b["path"]) for b in self.pc.batch[self.pc.pos:self.pc.pos + 5]],
-                                 1024)
+            self.images.prefetch([project.item_path(e.path) for e in self.pc.queue.upcoming(5)], 1024)
 
     def _image_loaded(self, path: str, size: int) -> None:
-        cur = self.pc.current() if self.pc.project else None
-        if cur and cur.get("path") and size == 1024 and path == self.pc.project.item_path(cur["path"]):
+        cur = self.pc.queue.current() if self.pc.project else None
+        if cur and cur.path and size == 1024 and path == self.pc.project.item_path(cur.path):
             self._show_item(cur)
         elif size == THUMB and cur:
             self._clear_strip()
@@ -168,8 +157,8 @@ class LabelingView(QWidget):
             if w:
                 w.deleteLater()
 
-    def _fill_strip(self, cur: dict) -> None:
-        neighbours = cur.get("neighbours") or []
+    def _fill_strip(self, cur: BatchEntry) -> None:
+        neighbours = cur.neighbours
         if not neighbours:
             return
         self.strip.addWidget(plain_label("Nearest labeled:", "color: palette(dark);"))

@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         elif tab is self.work.labeling:
             cur = self.pc.current()
             ids = [l["id"] for l in self.lc.labels()]
-            guess = cur.get("guess") if cur else None
+            guess = cur.guess if cur else None
             if guess in ids[:9]:
                 self.lc.press_digit(ids.index(guess) + 1)
             elif cur is not None:

@@ -24,7 +24,7 @@ def test_sixty_demo_labels_without_waiting_then_reopen_and_export(qtbot, window,
         if pc.current() is None:  # the person would be waiting on the model here
             waited += 1
             qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
-        digit = names.index(truth[pc.current()["path"]]) + 1
+        digit = names.index(truth[pc.current().path]) + 1
         qtbot.keyClick(window, getattr(Qt, f"Key_{digit}"))
         qtbot.wait(120)                                    # ~8 labels a second: faster than a person
     assert waited == 0

@@ -18,12 +18,12 @@ def test_label_a_batch_with_the_keyboard_then_reopen(qtbot, window, image_folder
     pc = window.pc
     assert pc.project.counts()["n_embedded"] == 60
     qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
-    batch = [b["idx"] for b in pc.batch]
+    batch = [b.idx for b in pc.batch]
     assert len(batch) == 20
 
     answers = {}
     for i, idx in enumerate(batch):
-        assert pc.current()["idx"] == idx
+        assert pc.current().idx == idx
         digit = 1 + i % 3
         key(qtbot, window, getattr(Qt, f"Key_{digit}"))
         # committed to the file before the next item shows
@@ -44,12 +44,12 @@ def test_label_a_batch_with_the_keyboard_then_reopen(qtbot, window, image_folder
                     timeout=TIMEOUT_MS)
     assert pc.project.rounds()[-1]["fit_ms"] >= 0
     assert "19 labels · refit" in window.status_text.text()
-    nxt = pc.current()["idx"]
+    nxt = pc.current().idx
     assert nxt not in batch
     key(qtbot, window, Qt.Key_Space)                           # skip
     assert pc.project.current_label(nxt)[1] == "skipped"
     key(qtbot, window, Qt.Key_Backspace)                       # back to the skipped item
-    assert pc.current()["idx"] == nxt
+    assert pc.current().idx == nxt
     position = pc.pos
 
     window.flows.close_project()
@@ -68,7 +68,7 @@ def test_label_a_batch_with_the_keyboard_then_reopen(qtbot, window, image_folder
     for idx, digit in list(answers.items())[:-1]:
         lid, state = pc.project.current_label(idx)
         assert names[lid] == order[digit - 1]
-    assert pc.current()["idx"] != nxt and pc.pos == position + 1  # resumes after the answered item
+    assert pc.current().idx != nxt and pc.pos == position + 1  # resumes after the answered item
     wait_model(qtbot, window)
 
 
@@ -86,7 +86,7 @@ def test_digits_label_a_grid_selection(qtbot, window, image_folder, tmp_path):
     key(qtbot, grid.list, Qt.Key_2)
     b_id = pc.project.label_set()[1]["id"]
     for row in (0, 2, 3):
-        assert pc.project.current_label(pc.batch[row]["idx"]) == (b_id, "labeled")
+        assert pc.project.current_label(pc.batch[row].idx) == (b_id, "labeled")
     assert grid.model.data(grid.model.index(0)).endswith("b")
     grid.list.selectAll()
     key(qtbot, grid.list, Qt.Key_1)

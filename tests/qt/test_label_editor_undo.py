@@ -62,7 +62,7 @@ def test_merge_and_delete_in_the_label_editor_can_be_undone_and_redone(qtbot, wi
     qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
     # the header shows the item's id as the source spells it
     shown = window.work.labeling.item_id.text().strip()
-    assert shown == pc.current()["id"] and shown in {f"r{i}" for i in range(24)}
+    assert shown == pc.current().id and shown in {f"r{i}" for i in range(24)}
     if SHOTS:
         window.grab().save(os.path.join(SHOTS, "header.png"))
 

@@ -50,7 +50,7 @@ def test_map_colours_by_label_and_a_click_opens_the_item(qtbot, window, tmp_path
     at = view.plot.mapFromScene(scene)
     qtbot.mouseClick(view.plot.viewport(), Qt.LeftButton, pos=QPoint(at.x(), at.y()))
     qtbot.waitUntil(lambda: window.work.tabs.currentWidget() is window.work.labeling, timeout=5000)
-    clicked = window.pc.current()["idx"]
+    clicked = window.pc.current().idx
     # a click opens the point under the cursor (or one drawn on top of it: a point covering the same pixels)
     assert clicked == idx or (abs(view.map.xy[list(view.map.idx).index(clicked)] - view.map.xy[list(view.map.idx).index(idx)])
                               < 0.5).all()

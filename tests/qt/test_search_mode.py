@@ -15,7 +15,7 @@ def test_find_more_of_a_label(qtbot, window, image_folder, tmp_path):
     qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
     for _ in range(40):  # answer with the truth, by keyboard, until a few sandals are known
         qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
-        key = Qt.Key_1 if truth[pc.current()["path"]] == "sandal" else Qt.Key_2
+        key = Qt.Key_1 if truth[pc.current().path] == "sandal" else Qt.Key_2
         qtbot.keyClick(window, key)
         if pc.project.label_counts()["sandal"] >= 2 and pc.project.n_labeled() >= 10:
             break
@@ -27,15 +27,15 @@ def test_find_more_of_a_label(qtbot, window, image_folder, tmp_path):
     combo = panel.search_for
     assert [combo.itemText(i) for i in range(combo.count())] == [LEARN_MODE, "sandal", "other"]
     qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
-    pc.prefetched = None
+    pc.queue.prefetched = None
     combo.setCurrentIndex(1)
     combo.activated.emit(1)
     assert [l["mode"] for l in pc.project.label_set()] == ["search", "learn"]
     # the rest of the current batch gives way at once: the next items shown are the search batch
-    qtbot.waitUntil(lambda: pc.current() is not None and all("positive" in b["reason"] for b in pc.batch),
+    qtbot.waitUntil(lambda: pc.current() is not None and all("positive" in b.reason for b in pc.batch),
                     timeout=TIMEOUT_MS)
     batch = pc.batch
-    hits = sum(truth[b["path"]] == "sandal" for b in batch)
+    hits = sum(truth[b.path] == "sandal" for b in batch)
     assert hits >= len(batch) // 2, (hits, len(batch))  # sandals are 1 in 5 of the folder
     assert "likely positive" in window.findChild(LabelingView).why.text()
     # back to learn mode

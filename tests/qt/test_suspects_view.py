@@ -160,7 +160,7 @@ def test_review_filters_by_suspicion_previews_and_opens_an_item(qtbot, window, t
     qtbot.mouseClick(review.table.viewport(), Qt.LeftButton, pos=rect.center())  # a real double-click: press,
     qtbot.mouseDClick(review.table.viewport(), Qt.LeftButton, pos=rect.center())  # then the second press
     assert window.work.tabs.currentWidget() is window.work.labeling
-    assert window.pc.current()["idx"] == idx and "opened from the review table" in window.work.labeling.why.text()
+    assert window.pc.current().idx == idx and "opened from the review table" in window.work.labeling.why.text()
     names = [l["name"] for l in window.pc.project.label_set()]
     other = next(n for n in names if n != window.lc.answer_of(idx))
     qtbot.keyClick(window, getattr(Qt, f"Key_{names.index(other) + 1}"))
@@ -183,8 +183,8 @@ def test_enter_accepts_the_models_guess_in_the_labeling_view(qtbot, window, tmp_
     window.pc.open(path)
     wait_model(qtbot, window)
     pc = window.pc
-    qtbot.waitUntil(lambda: pc.current() is not None and pc.current().get("guess") is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: pc.current() is not None and pc.current().guess is not None, timeout=TIMEOUT_MS)
     cur = pc.current()
-    guess = next(l["name"] for l in pc.project.label_set() if l["id"] == cur["guess"])
+    guess = next(l["name"] for l in pc.project.label_set() if l["id"] == cur.guess)
     qtbot.keyClick(window, Qt.Key_Return)
-    assert window.lc.answer_of(cur["idx"]) == guess and pc.current() is not cur
+    assert window.lc.answer_of(cur.idx) == guess and pc.current() is not cur

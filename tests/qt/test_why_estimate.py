@@ -23,11 +23,11 @@ def test_why_names_the_top_two_and_the_plot_says_why_it_is_empty(qtbot, window, 
     for _ in range(60):
         qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
         cur = pc.current()
-        if cur.get("kind") == "uncertain":
+        if cur.kind == "uncertain":
             assert "the model is unsure: top two" in view.why.text(), view.why.text()
             assert "margin" not in view.why.text()
             seen_top = True
-        if cur.get("audit"):
+        if cur.audit:
             assert view.why.text().startswith("Why this item: audit")
-        qtbot.keyClick(window, Qt.Key_1 if truth[cur["path"]] == "sandal" else Qt.Key_2)
+        qtbot.keyClick(window, Qt.Key_1 if truth[cur.path] == "sandal" else Qt.Key_2)
     assert seen_top, "no item of a model round showed the model's top two classes"

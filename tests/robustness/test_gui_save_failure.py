@@ -74,11 +74,11 @@ def test_disk_full_while_labeling_in_the_gui_shows_one_message_and_keeps_the_ite
         pc = window.pc
         wait_model(qtbot, window)
         qtbot.waitUntil(lambda: pc.current() is not None, timeout=60_000)
-        first = pc.current()["idx"]
+        first = pc.current().idx
         qtbot.keyClick(window, Qt.Key_1)
         assert pc.project.current_label(first) is not None
         qtbot.wait(300)  # let background work settle
-        item, pos = pc.current()["idx"], pc.pos
+        item, pos = pc.current().idx, pc.pos
         undo = window.findChild(LabelingController).undo_stack
         commands = undo.count()
         with pc.project.mutex:
@@ -89,7 +89,7 @@ def test_disk_full_while_labeling_in_the_gui_shows_one_message_and_keeps_the_ite
         boxes = [b for b in window.findChildren(QMessageBox) if b.objectName() == "errorDialog" and b.isVisible()]
         assert len(boxes) == 1
         assert "disk is full" in boxes[0].text() and "\n" not in boxes[0].text()
-        assert pc.current()["idx"] == item and pc.pos == pos  # still the current item ...
+        assert pc.current().idx == item and pc.pos == pos  # still the current item ...
         assert pc.project.current_label(item) is None          # ... and unlabeled
         assert undo.count() == commands                        # nothing to undo that did not happen
         boxes[0].close()
@@ -97,7 +97,7 @@ def test_disk_full_while_labeling_in_the_gui_shows_one_message_and_keeps_the_ite
         os.unlink(filler)  # room again: the same key saves it
         qtbot.keyClick(window, Qt.Key_2)
         assert pc.project.current_label(item) is not None
-        assert pc.current() is None or pc.current()["idx"] != item
+        assert pc.current() is None or pc.current().idx != item
     finally:
         window.pc.close()
         window.images.clear()

@@ -65,13 +65,7 @@ class LinearHead:
         if not self.is_fitted:
             k = max(1, len(self.classes_))
             return np.full((n, k), 1.0 / k, dtype=np.float32)
-        z = self.decision(X)
-        if z.shape[1] == 1:  # binary
-            p = 1.0 / (1.0 + np.exp(-z[:, 0]))
-            return np.stack([1 - p, p], axis=1).astype(np.float32)
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        return probabilities(self.decision(X))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if len(self.classes_) == 0:
@@ -116,3 +110,13 @@ class LinearHead:
 
 
 HEADS = {"logreg": LinearHead}
+
+
+def probabilities(z: np.ndarray) -> np.ndarray:
+    """Class probabilities from decision values: a sigmoid for one column (binary), else a softmax."""
+    if z.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-z[:, 0]))
+        return np.stack([1 - p, p], axis=1).astype(np.float32)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

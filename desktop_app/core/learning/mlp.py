@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_app.core.learning.heads import threadpool_limits
+from desktop_app.core.learning.heads import probabilities, threadpool_limits
 
 # fewer labels than this, or a class with fewer than 3: too few held out to stop on (the L2 penalty regularises)
 EARLY_STOP_MIN = 100
@@ -63,13 +63,7 @@ class MLPHead:
         h = np.asarray(X, np.float32)
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             h = np.maximum(h @ w + b, 0)
-        z = h @ self.weights[-1] + self.biases[-1]
-        if z.shape[1] == 1:
-            p = 1.0 / (1.0 + np.exp(-z[:, 0]))
-            return np.stack([1 - p, p], axis=1).astype(np.float32)
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        return probabilities(h @ self.weights[-1] + self.biases[-1])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if len(self.classes_) == 0:
