@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.core.projection import inside
@@ -18,9 +17,9 @@ from desktop_app.qt.dialogs import confirm
 from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
 from desktop_app.qt.map_colours import COLOUR_BY, Known
+from desktop_app.qt.map_hover import HoverPane
 
 MAX_POINTS = 200_000
-HOVER_PX = 96
 PREDICT_CHUNK = 65_536
 
 
@@ -95,18 +94,12 @@ class MapView(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.plot)
         self.stack.addWidget(self.empty)
-        self.hover = plain_label("", "font-size: 11px;")   # the hovered item: thumbnail or text snippet
-        self.hover.setFixedWidth(180)
-        self.hover.setWordWrap(True)
-        self.hover.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-        self.scatter.sigHovered.connect(self._hovered)
+        self.hover = HoverPane(pc, lc, images)   # the hovered item: thumbnail or text snippet
+        self.scatter.sigHovered.connect(self.hover.hovered)
         body = QHBoxLayout()
         body.addWidget(self.stack, 1)
         body.addWidget(self.hover)
         lay.addLayout(body, 1)
-        if images is not None:
-            images.loaded.connect(self._image_loaded)
-        self._hovered_idx: int | None = None
         pc.opened.connect(self._reset)
         pc.closed.connect(self._reset)
         pc.embed_state.connect(lambda state: self._reset() if state == "done" else None)
@@ -119,8 +112,7 @@ class MapView(QWidget):
         self.pc.runner.cancel("map-preds")
         self.map, self.computing, self.message, self.preds = None, False, "", None
         self.selected = np.empty(0, np.int64)
-        self._hovered_idx = None
-        self.hover.clear()
+        self.hover.reset()
         self.draw()
 
     def set_suspects(self, idxs) -> None:
@@ -280,34 +272,6 @@ class MapView(QWidget):
             return ""
         answer = self.lc.answer_of(int(data)) or "unlabeled"
         return plain_tip(f"{item['path'] or item['id']}: {answer}")
-
-    def _hovered(self, _item, points, _ev) -> None:
-        """The hovered point's item beside the map: its thumbnail (images) or the start of its text."""
-        idx = int(points[0].data()) if len(points) else None
-        if idx == self._hovered_idx:
-            return
-        self._hovered_idx = idx
-        self._show_hover()
-
-    def _show_hover(self) -> None:
-        project, idx = self.pc.project, self._hovered_idx
-        item = project.item(idx) if project is not None and idx is not None else None
-        if item is None:
-            self.hover.clear()
-            return
-        caption = f"{item['path'] or item['id']}\n{self.lc.answer_of(idx) or 'unlabeled'}"
-        if project.meta("kind") == "image" and self.images is not None:
-            img = self.images.get(project.item_path(item["path"]), HOVER_PX)
-            if img is not None and not img.isNull():
-                self.hover.setPixmap(QPixmap.fromImage(img).scaled(HOVER_PX, HOVER_PX, Qt.KeepAspectRatio,
-                                                                   Qt.SmoothTransformation))
-                self.hover.setToolTip(plain_tip(caption))
-                return
-        self.hover.setText(caption + "\n\n" + (item.get("text") or "")[:400])
-
-    def _image_loaded(self, path: str, size: int) -> None:
-        if size == HOVER_PX and self._hovered_idx is not None:
-            self._show_hover()
 
     def _clicked(self, _item, points, _ev) -> None:
         if len(points):

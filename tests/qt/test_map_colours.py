@@ -54,8 +54,8 @@ def test_map_colours_by_guess_uncertainty_audit_and_hover_shows_the_item(qtbot, 
                                                  Qt.NoButton, Qt.NoModifier))
         qtbot.wait(30)
     qtbot.waitUntil(lambda: view.hover.text() != "", timeout=5000)
-    hovered = project.item(view._hovered_idx)
+    hovered = project.item(view.hover.idx)
     assert view.hover.text().startswith(hovered["id"]) and (hovered["text"] or "")[:30] in view.hover.text()
-    assert np.allclose(view.map.xy[list(view.map.idx).index(view._hovered_idx)],
+    assert np.allclose(view.map.xy[list(view.map.idx).index(view.hover.idx)],
                        view.map.xy[list(view.map.idx).index(int(target.data()))], atol=1.0) or hovered == item
     view.grab().save("/tmp/r12b_map_hover.png")

@@ -13,9 +13,9 @@ def label_some(qtbot, window, n, truth):
     for _ in range(n):
         qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
         cur = pc.current()
-        if cur.get("audit"):
-            audit.add(cur["idx"])
-        qtbot.keyClick(window, Qt.Key_1 if truth[cur["path"]] == "sandal" else Qt.Key_2)
+        if cur.audit:
+            audit.add(cur.idx)
+        qtbot.keyClick(window, Qt.Key_1 if truth[cur.path] == "sandal" else Qt.Key_2)
     return audit
 
 
@@ -48,9 +48,9 @@ def test_grid_tiles_show_the_guess_and_its_confidence(qtbot, window, image_folde
     for _ in range(50):                                               # until the model guesses (two classes seen)
         label_some(qtbot, window, 1, truth)
         qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
-        if pc.current().get("guess") is not None:
+        if pc.current().guess is not None:
             break
-    assert pc.current().get("guess") is not None
+    assert pc.current().guess is not None
     qtbot.keyClick(window, Qt.Key_G)
     grid = window.work.grid
     qtbot.waitUntil(lambda: grid.model.rowCount() == len(pc.batch))
@@ -58,7 +58,7 @@ def test_grid_tiles_show_the_guess_and_its_confidence(qtbot, window, image_folde
     row = pc.pos
     cur = pc.batch[row]
     text = grid.model.data(grid.model.index(row))
-    assert text == f"{row + 1}. {names[cur['guess']]}? {cur['confidence']:.0%}", text
+    assert text == f"{row + 1}. {names[cur.guess]}? {cur.confidence:.0%}", text
     assert grid.model.data(grid.model.index(row), Qt.FontRole).italic()
     qtbot.wait(100)
     grid.grab().save("/tmp/r12b_grid_guesses.png")

@@ -1,0 +1,56 @@
+"""The Map tab's hover pane: the hovered point's item beside the map, its thumbnail (images) or the start of its
+text, with its id and answer. Plain text only."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QLabel
+
+from desktop_app.qt.label_bar import plain_tip
+
+HOVER_PX = 96
+
+
+class HoverPane(QLabel):
+    def __init__(self, pc, lc, images=None, parent=None):
+        super().__init__(parent)
+        self.pc, self.lc, self.images = pc, lc, images
+        self.idx: int | None = None
+        self.setTextFormat(Qt.PlainText)
+        self.setStyleSheet("font-size: 11px;")
+        self.setFixedWidth(180)
+        self.setWordWrap(True)
+        self.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        if images is not None:
+            images.loaded.connect(self._image_loaded)
+
+    def hovered(self, _item, points, _ev) -> None:
+        """pyqtgraph's sigHovered: the points under the cursor (none when it left them)."""
+        idx = int(points[0].data()) if len(points) else None
+        if idx != self.idx:
+            self.idx = idx
+            self.refresh()
+
+    def reset(self) -> None:
+        self.idx = None
+        self.clear()
+
+    def refresh(self) -> None:
+        project, idx = self.pc.project, self.idx
+        item = project.item(idx) if project is not None and idx is not None else None
+        if item is None:
+            self.clear()
+            return
+        caption = f"{item['path'] or item['id']}\n{self.lc.answer_of(idx) or 'unlabeled'}"
+        if project.meta("kind") == "image" and self.images is not None:
+            img = self.images.get(project.item_path(item["path"]), HOVER_PX)
+            if img is not None and not img.isNull():
+                self.setPixmap(QPixmap.fromImage(img).scaled(HOVER_PX, HOVER_PX, Qt.KeepAspectRatio,
+                                                             Qt.SmoothTransformation))
+                self.setToolTip(plain_tip(caption))
+                return
+        self.setText(caption + "\n\n" + (item.get("text") or "")[:400])
+
+    def _image_loaded(self, path: str, size: int) -> None:
+        if size == HOVER_PX and self.idx is not None:
+            self.refresh()
