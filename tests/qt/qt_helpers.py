@@ -23,3 +23,15 @@ def create_via_dialog(qtbot, window, source, path, labels="", batch_size=None, k
 
 def wait_model(qtbot, window):
     qtbot.waitUntil(lambda: window.pc.session_ready and not window.pc.embedding, timeout=TIMEOUT_MS)
+
+
+def shot(widget, name: str) -> None:
+    """Save a real widget's rendering: under /tmp (to look at) and, when SHOAL_SCREENSHOTS names a folder, there
+    too (docs/gui.md lists the ones in docs/screenshots)."""
+    import os
+
+    image = widget.grab()
+    assert not image.isNull()
+    image.save(f"/tmp/r12b_{name}")
+    if os.environ.get("SHOAL_SCREENSHOTS"):
+        image.save(os.path.join(os.environ["SHOAL_SCREENSHOTS"], name))

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
-from qt_helpers import TIMEOUT_MS, wait_model
+from qt_helpers import TIMEOUT_MS, shot, wait_model
 
 from desktop_app.cli import main
 
@@ -31,14 +31,14 @@ def test_map_colours_by_guess_uncertainty_audit_and_hover_shows_the_item(qtbot, 
     legend = [t.text for _, t in view.legend.items]
     want = [f"{names[c]} (guess) ({int((pred == c).sum())})" for c in names if (pred == c).any()]
     assert legend == want
-    view.grab().save("/tmp/r12b_map_prediction.png")
+    shot(view, "map-prediction.png")
 
     view.colour.setCurrentIndex(view.colour.findData("uncertainty"))
     legend = [t.text for _, t in view.legend.items]
     assert legend[0] == "sure" and legend[1].startswith("unsure (")
     colours = {p.brush().color().name() for p in view.scatter.points()}
     assert len(colours) > 3                                      # a gradient, not one colour
-    view.grab().save("/tmp/r12b_map_uncertainty.png")
+    shot(view, "map-uncertainty.png")
 
     view.colour.setCurrentIndex(view.colour.findData("audit"))
     assert [t.text for _, t in view.legend.items] == [f"audit picks ({len(project.audit_idxs())})"]
@@ -58,4 +58,4 @@ def test_map_colours_by_guess_uncertainty_audit_and_hover_shows_the_item(qtbot, 
     assert view.hover.text().startswith(hovered["id"]) and (hovered["text"] or "")[:30] in view.hover.text()
     assert np.allclose(view.map.xy[list(view.map.idx).index(view.hover.idx)],
                        view.map.xy[list(view.map.idx).index(int(target.data()))], atol=1.0) or hovered == item
-    view.grab().save("/tmp/r12b_map_hover.png")
+    shot(view, "map-hover.png")

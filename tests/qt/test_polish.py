@@ -3,7 +3,7 @@ label table, the learning-curve legend and axis, the new-project preview."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from qt_helpers import TIMEOUT_MS, create_via_dialog
+from qt_helpers import TIMEOUT_MS, create_via_dialog, shot
 
 
 def test_banner_stays_dismissed_after_f9(qtbot, window, text_csv, tmp_path):
@@ -12,7 +12,7 @@ def test_banner_stays_dismissed_after_f9(qtbot, window, text_csv, tmp_path):
     view = window.work.labeling
     assert view.hint.isVisibleTo(view)
     qtbot.wait(50)
-    view.grab().save("/tmp/r12b_banner_first_run.png")
+    shot(view, "banner-first-run.png")
     qtbot.mouseClick(view.hint.ok, Qt.LeftButton)
     assert not view.hint.isVisibleTo(view)
     side = window.work.side_scroll
@@ -22,7 +22,7 @@ def test_banner_stays_dismissed_after_f9(qtbot, window, text_csv, tmp_path):
         assert not view.hint.isVisibleTo(view)
     qtbot.wait(50)
     assert view.view.geometry().top() < view.hint.geometry().bottom() + 30    # the item moved up into its room
-    view.grab().save("/tmp/r12b_banner_after_f9.png")
+    shot(view, "banner-after-f9.png")
     window.pc.close()
     create_via_dialog(qtbot, window, text_csv, tmp_path / "c.shoal", labels="a, b")
     assert not view.hint.isVisibleTo(view)
@@ -44,7 +44,7 @@ def test_label_buttons_keep_their_digit_at_1024_px(qtbot, window, text_csv, tmp_
         assert b.geometry().right() <= bar.width() and b.width() >= b.sizeHint().width() - 2  # nothing clipped
         assert b.visibleRegion().boundingRect().width() >= b.width() - 1
     assert "talk.politics.gun" in bar._buttons[4].text() or bar.two_rows
-    bar.grab().save("/tmp/r12b_label_bar_1024.png")
+    shot(bar, "label-bar-1024.png")
     window.resize(1900, 700)
     qtbot.wait(50)
     assert bar._buttons[4].text() == "5  talk.politics.guns"
@@ -59,7 +59,7 @@ def test_label_buttons_keep_their_digit_at_1024_px(qtbot, window, text_csv, tmp_
         rect = table.visualRect(table.model().index(row, 1))
         assert table.viewport().rect().contains(rect), row
     assert table.item(5, 1).text() == "talk.religion.misc"
-    window.work.side.grab().save("/tmp/r12b_side_panel.png")
+    shot(window.work.side, "side-panel-labels.png")
 
 
 def test_learning_curve_legend_once_and_whole_round_ticks(qtbot, window):
@@ -74,7 +74,7 @@ def test_learning_curve_legend_once_and_whole_round_ticks(qtbot, window):
         assert entries().count("positive rate") == 1 and entries().count("predictions changed") == 1
     ticks = side.change_plot.getAxis("bottom")._tickLevels[0]
     assert [v for v, _ in ticks] == [1.0, 2.0, 3.0]                 # no 1.5 or 2.5
-    side.grab().save("/tmp/r12b_side_curves.png")
+    shot(side, "side-curves.png")
     learn = [{k: v for k, v in r.items() if k != "positives"} for r in rounds]
     side._plot_changes(learn)                                       # the next project has no search label
     assert "positive rate" not in entries()
@@ -106,7 +106,7 @@ def test_new_project_preview_counts_thumbnails_and_flags(qtbot, window, image_fo
     assert table.verticalHeaderItem(table.rowCount() - 1).text().startswith("⚠")
     qtbot.waitUntil(lambda: not table.item(0, 0).icon().isNull(), timeout=20_000)   # thumbnails arrive
     qtbot.wait(50)
-    dialog.grab().save("/tmp/r12b_new_project_images.png")
+    shot(dialog, "new-project-images.png")
 
     src = tmp_path / "rows.jsonl"
     src.write_text('{"key": "doc-1", "text": "first"}\n{"key": "doc-2", "text": "second"}\n{broken\n'
@@ -120,4 +120,4 @@ def test_new_project_preview_counts_thumbnails_and_flags(qtbot, window, image_fo
     qtbot.waitUntil(lambda: table.verticalHeaderItem(0).text() == "doc-1", timeout=20_000)   # the user's ids
     assert table.verticalHeaderItem(2).text().startswith("⚠") and "not valid JSON" in table.item(2, 0).text()
     assert table.verticalHeaderItem(3).text() == "doc-4"
-    dialog.grab().save("/tmp/r12b_new_project_jsonl.png")
+    shot(dialog, "new-project-jsonl.png")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from qt_helpers import TIMEOUT_MS, create_via_dialog, wait_model
+from qt_helpers import TIMEOUT_MS, create_via_dialog, shot, wait_model
 
 from tests.conftest import demo_truth
 
@@ -35,7 +35,7 @@ def test_review_filter_by_audit_picks(qtbot, window, image_folder, tmp_path):
     assert shown == audit and len(shown) < all_rows
     assert review.audit.text() == f"Only audit picks ({len(audit)})"
     qtbot.wait(50)
-    review.grab().save("/tmp/r12b_review_audit.png")
+    shot(review, "review-audit.png")
     qtbot.mouseClick(review.audit, Qt.LeftButton)
     assert review.model.rowCount() == all_rows
 
@@ -61,7 +61,7 @@ def test_grid_tiles_show_the_guess_and_its_confidence(qtbot, window, image_folde
     assert text == f"{row + 1}. {names[cur.guess]}? {cur.confidence:.0%}", text
     assert grid.model.data(grid.model.index(row), Qt.FontRole).italic()
     qtbot.wait(100)
-    grid.grab().save("/tmp/r12b_grid_guesses.png")
+    shot(grid, "grid-guesses.png")
     grid.list.setCurrentIndex(grid.model.index(row))                  # a digit on the tile: the answer replaces it
     qtbot.keyClick(grid.list, Qt.Key_2)
     assert grid.model.data(grid.model.index(row)) == f"{row + 1}. other"
@@ -94,6 +94,6 @@ def test_confusion_matrix_cell_click_filters_the_review_table(qtbot, window, tmp
     assert all(review.model.index(i, 2).data() == names[r] for i in range(rows))
     assert review.cell_button.text() == f"✕  labeled {names[r]}, guessed {names[c]} ({rows})"
     qtbot.wait(50)
-    review.grab().save("/tmp/r12b_review_confusion.png")
+    shot(review, "review-confusion.png")
     qtbot.mouseClick(review.cell_button, Qt.LeftButton)
     assert review.model.rowCount() == project.n_labeled() and not review.cell_button.isVisible()
