@@ -288,6 +288,7 @@ def cmd_bench(args):
 
 def add_parsers(sub) -> None:
     from desktop_app.core.export.registry import EXPORTERS
+    from desktop_app.core.selection.registry import strategy_help
     from desktop_app.core.sources.registry import suffix_list
 
     p = sub.add_parser("new", help="create a project from a folder or file")
@@ -309,7 +310,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("next", help="the next batch to label, most informative first")
     p.add_argument("project")
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
-    p.add_argument("--strategy", help="override the project's strategy")
+    p.add_argument("--strategy", metavar="NAME", help="override the project's strategy: " + strategy_help())
     p.add_argument("--json", action="store_true")
     p.add_argument("--peek", action="store_true",
                    help="show the current batch without starting a round or writing anything")
@@ -346,7 +347,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("simulate", help="replay labeling with known labels to compare strategies")
     p.add_argument("source")
     _source_args(p)
-    p.add_argument("--strategy", action="append")
+    p.add_argument("--strategy", action="append", metavar="NAME",
+                   help="replay with this strategy (repeat for several): " + strategy_help())
     p.add_argument("--budget", type=int, default=300)
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--init", type=int, default=10)

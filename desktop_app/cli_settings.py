@@ -6,13 +6,13 @@ from desktop_app.errors import ShoalError
 
 
 def register(sub) -> dict:
-    from desktop_app.core.selection.registry import STRATEGIES
+    from desktop_app.core.selection.registry import STRATEGIES, strategy_help
 
     p = sub.add_parser("settings", help="show or change batch size, k, strategy and audit share")
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, help="items per batch (1-500)")
     p.add_argument("--k", type=int, help="neighbours per labeled item in the SEALS pool (5-1000)")
-    p.add_argument("--strategy", choices=list(STRATEGIES), help="how batches are chosen")
+    p.add_argument("--strategy", choices=list(STRATEGIES), help="how batches are chosen: " + strategy_help())
     p.add_argument("--audit-share", type=float,
                    help="share of each batch drawn at random for the accuracy estimate (0-0.5; 0: no estimate)")
     p.add_argument("--json", action="store_true")
