@@ -111,8 +111,16 @@ def cmd_embed(args):
     with _open(args.project) as project:
         if args.reembed:
             reembed(project)
+        if getattr(args, "index", None):
+            project.set_meta({"index": args.index})
         bar, update = _progress_bar("embedding")
-        result = embed_pending(project, progress=update, batch_size=args.batch_size)
+        if getattr(args, "engine", "local") == "ray":
+            from desktop_app.ops.embed_ray import embed_with_ray
+
+            result = embed_with_ray(project, address=args.address, workers=args.workers, progress=update,
+                                    batch_size=args.batch_size)
+        else:
+            result = embed_pending(project, progress=update, batch_size=args.batch_size)
         bar.close()
         index_bar, update = _progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)
@@ -290,6 +298,13 @@ def add_parsers(sub) -> None:
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
+    p.add_argument("--index", choices=["auto", "hnsw", "usearch"],
+                   help="kNN index kind, kept as the project's setting (auto: usearch int8 from 2M items)")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="ray: a Ray Data pipeline, on a local Ray runtime or the cluster at --address "
+                        "(needs `pip install shoal[cluster]`)")
+    p.add_argument("--address", help="with --engine ray: the Ray cluster to use (default: start a local one)")
+    p.add_argument("--workers", type=int, default=None, help="with --engine ray: encoder actors (default: CPUs)")
     p = sub.add_parser("next", help="the next batch to label, most informative first")
     p.add_argument("project")
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
