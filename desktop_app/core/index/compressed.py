@@ -60,7 +60,7 @@ class UsearchIndex:
         if k == 0:
             return np.empty((len(q), 0), np.int64), np.empty((len(q), 0), np.float32)
         with self._lock:
-            self._index.expansion_search = max(self._ef, k + 1)
+            self._index.expansion_search = max(self._ef, k + 1)  # type: ignore[misc]
             found = self._index.search(q, k, threads=os.cpu_count() or 1)
         keys = np.asarray(found.keys, np.int64).reshape(len(q), -1)
         sims = (1.0 - np.asarray(found.distances, np.float32)).reshape(len(q), -1)
@@ -74,7 +74,7 @@ class UsearchIndex:
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored (dequantised) vectors of these ids."""
         with self._lock:
-            got = self._index.get(np.asarray(ids, np.uint64), dtype=np.float32)
+            got = self._index.get(np.asarray(ids, np.uint64), dtype="f32")
         return np.asarray(got, np.float32).reshape(len(ids), self.dim)
 
     def save(self, path: Path) -> int:
@@ -110,5 +110,5 @@ class UsearchIndex:
         self._ef = ef
         self._lock = threading.Lock()
         self._index = index
-        self._index.expansion_search = ef
+        self._index.expansion_search = ef  # type: ignore[misc]
         return self

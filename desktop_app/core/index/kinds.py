@@ -7,11 +7,12 @@ which hnswlib's float32 index would put the app past 4 GB resident (docs/scale.m
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from desktop_app.core.index.compressed import UsearchIndex
 from desktop_app.core.index.hnsw import KnnIndex
 
-INDEX_KINDS = {"hnsw": KnnIndex, "usearch": UsearchIndex}
+INDEX_KINDS: dict[str, Any] = {"hnsw": KnnIndex, "usearch": UsearchIndex}
 CHOICES = ("auto", *INDEX_KINDS)
 COMPRESSED_FROM = 2_000_000
 
