@@ -204,7 +204,7 @@ def index_kind(project: Project, n: int) -> str:
     try:
         kind = kinds.choose(project.meta("index", "auto"), n)
     except ValueError as e:
-        raise ShoalError(f"{e}; fix it with `shoal settings PROJECT --index auto`") from None
+        raise ShoalError(f"{e}; or choose another with `shoal settings PROJECT --index auto`") from None
     if not project.readonly and project.meta("index_kind") != kind:
         project.set_meta({"index_kind": kind})
     return kind

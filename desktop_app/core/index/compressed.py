@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -63,7 +63,7 @@ class UsearchIndex:
             self._index.expansion_search = max(self._ef, k + 1)  # type: ignore[misc]
             # a round's few queries run on one thread: usearch's pool otherwise spins on the
             # other core after the call, and the refit's BLAS that follows ran 2.6x slower
-            found = self._index.search(q, k, threads=1 if len(q) < 256 else (os.cpu_count() or 1))
+            found: Any = self._index.search(q, k, threads=1 if len(q) < 256 else (os.cpu_count() or 1))
         keys = np.asarray(found.keys, np.int64).reshape(len(q), -1)
         sims = (1.0 - np.asarray(found.distances, np.float32)).reshape(len(q), -1)
         counts = np.asarray(found.counts).reshape(-1)

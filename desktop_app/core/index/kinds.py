@@ -20,11 +20,19 @@ COMPRESSED_FROM = 2_000_000
 def choose(setting: str | None, n: int) -> str:
     """The index kind for n items under a project's `index` setting (auto, hnsw or usearch)."""
     setting = setting or "auto"
+    if setting == "usearch" and not has_usearch():
+        raise ValueError("the usearch index needs the usearch package: pip install usearch")
     if setting in INDEX_KINDS:
         return setting
     if setting != "auto":
         raise ValueError(f"unknown index kind {setting!r} (choose from {', '.join(CHOICES)})")
-    return "usearch" if n >= COMPRESSED_FROM else "hnsw"
+    return "usearch" if n >= COMPRESSED_FROM and has_usearch() else "hnsw"  # an install without it stays on hnsw
+
+
+def has_usearch() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("usearch") is not None
 
 
 def new_index(kind: str, dim: int, n: int):
