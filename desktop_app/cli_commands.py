@@ -133,6 +133,10 @@ def cmd_embed(args):
         else:
             print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
                   f"{result['per_second']:.0f} items/s)")
+            if "pipeline_seconds" in result:
+                print(f"ray: {result['workers']} workers; start {result['start_seconds']:.1f} s, pipeline "
+                      f"{result['pipeline_seconds']:.1f} s ({result['pipeline_per_second']:.0f} items/s), "
+                      f"import {result['import_seconds']:.1f} s")
 
 
 def cmd_next(args):

@@ -25,13 +25,19 @@ from desktop_app.benchmarks_scale.common import log
 from desktop_app.benchmarks_scale.throughput import sentences
 
 
-def _embed(project: Path, *extra: str) -> float:
+def _embed(project: Path, *extra: str) -> tuple[float, dict]:
+    """Seconds of the whole `shoal embed` process, and its Ray phases (start, pipeline, import)."""
+    import re
+
     t = time.perf_counter()
     r = subprocess.run([sys.executable, "-m", "desktop_app", "embed", str(project), *extra], capture_output=True,
                        text=True)
     if r.returncode != 0:
         raise RuntimeError(r.stderr[-2000:])
-    return time.perf_counter() - t
+    seconds = time.perf_counter() - t
+    m = re.search(r"start ([\d.]+) s, pipeline ([\d.]+) s .*import ([\d.]+) s", r.stdout)
+    phases = dict(zip(("start_s", "pipeline_s", "import_s"), map(float, m.groups()))) if m else {}
+    return seconds, phases
 
 
 def run(n: int, work: Path) -> dict:
@@ -51,9 +57,12 @@ def run(n: int, work: Path) -> dict:
                         ("ray_2", ("--engine", "ray", "--workers", "2"))):
         p = work / f"{name}.shoal"
         shutil.copy(base, p)
-        seconds = _embed(p, *extra)
+        seconds, phases = _embed(p, *extra)
         res[f"{name}_per_s"] = n / seconds
         res[f"{name}_s"] = seconds
+        res.update({f"{name}_{k}": v for k, v in phases.items()})
+        if phases:
+            res[f"{name}_pipeline_per_s"] = n / phases["pipeline_s"]
         with Project.open(p, readonly=True) as proj:
             vectors[name] = np.asarray(proj.load_embeddings()).copy()
         log(f"{name}: {n / seconds:.0f} items/s ({seconds:.1f} s, process start included)")

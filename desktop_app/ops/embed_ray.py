@@ -104,7 +104,9 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
     if progress:
         progress(0, len(rows))
     out = project.cache_dir / f"ray-shards-{os.getpid()}-{os.urandom(4).hex()}"
+    t_start = time.perf_counter()
     started = _start(ray, address, workers)
+    start_s = time.perf_counter() - t_start
     try:
         n = workers or int(ray.cluster_resources().get("CPU", 1))
         threads = max(1, (os.cpu_count() or 1) // n) if address is None else None
@@ -112,9 +114,12 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
         ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs={"encoder": project.meta("encoder"),
                                                                 "identity": enc.identity(), "threads": threads},
                             batch_size=batch_size, batch_format="pyarrow", concurrency=n, num_cpus=1)
+        t_pipe = time.perf_counter()
         ds.write_parquet(str(out))
-        encoded_s = time.perf_counter() - t0
+        pipeline_s = time.perf_counter() - t_pipe
+        t_import = time.perf_counter()
         result = import_shards(project, shard_files(out), progress=progress)
+        import_s = time.perf_counter() - t_import
     except ShoalError:
         raise
     except Exception as e:  # a worker's error reaches the driver wrapped by Ray: one line, not its traceback
@@ -125,7 +130,9 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
             ray.shutdown()
     seconds = time.perf_counter() - t0
     return {"embedded": result["embedded"], "failed": result["failed"] + len(refused), "seconds": seconds,
-            "encode_seconds": encoded_s, "per_second": len(rows) / seconds if seconds else 0.0,
+            "start_seconds": start_s, "pipeline_seconds": pipeline_s, "import_seconds": import_s,
+            "per_second": len(rows) / seconds if seconds else 0.0,
+            "pipeline_per_second": len(rows) / pipeline_s if pipeline_s else 0.0,
             "workers": n, "cancelled": False}
 
 
