@@ -64,14 +64,13 @@ def _end_progress_lines() -> None:
     """Close live progress bars and end the line they (and the terminal's ^C echo) left the cursor on,
     so a message printed next starts on a line of its own."""
     tqdm = sys.modules.get("tqdm")
-    bars = list(getattr(getattr(tqdm, "tqdm", None), "_instances", ()))
-    for bar in bars:
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
         try:
-            bar.close()  # ends its line
-        except Exception:  # noqa: BLE001 - a bar that cannot close must not hide the message
-            pass
-    if not bars and sys.stderr.isatty():  # the cursor may sit after the terminal's "^C"
-        sys.stderr.write("\n")
+            bar.close()
+        except Exception:  # noqa: BLE001 - a bar that cannot close (interrupted while it drew) must not hide
+            pass           # the message
+    if sys.stderr.isatty():  # a bar interrupted mid-draw does not always end its line (seen in tests), and the
+        sys.stderr.write("\n")  # cursor may sit after the terminal's "^C": at worst this leaves one blank line
     sys.stderr.flush()
 
 

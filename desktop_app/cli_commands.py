@@ -88,14 +88,16 @@ def cmd_new(args):
     from desktop_app.ops.scan import merged_phrase
 
     labels = [s for s in (args.labels or "").split(",") if s.strip()]
-    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels)
+    project = new_project(args.project, args.source, _source_options(args), encoder=args.encoder, labels=labels,
+                          copy_encoder=args.copy_encoder)
     with project:
         c, kind = project.counts(), project.meta("kind")
         merged = sum(m["copies"] for m in project.merged())
         extra = [merged_phrase(merged, kind)] if merged else []
         extra += [f"{c['n_skipped']} unreadable (shoal status lists them)"] if c["n_skipped"] else []
         print(f"created {args.project}: {c['n_items']} {kind} items" + (f" ({', '.join(extra)})" if extra else "")
-              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}")
+              + f", {project.n_labeled()} labeled; next: shoal embed {args.project}"
+              + (f" (or shoal suspects {args.project}: the labels that look wrong)" if project.n_labeled() else ""))
 
 
 def cmd_scan(args):
@@ -106,21 +108,16 @@ def cmd_scan(args):
 
 
 def cmd_embed(args):
+    from desktop_app.cli_engine import apply_index, print_engine, run_engine
     from desktop_app.ops.embed import embed_pending, load_index, reembed
 
     with _open(args.project) as project:
         if args.reembed:
             reembed(project)
-        if getattr(args, "index", None):
-            project.set_meta({"index": args.index})
+        apply_index(project, args)
         bar, update = _progress_bar("embedding")
-        if getattr(args, "engine", "local") == "ray":
-            from desktop_app.ops.embed_ray import embed_with_ray
-
-            result = embed_with_ray(project, address=args.address, workers=args.workers, progress=update,
-                                    batch_size=args.batch_size)
-        else:
-            result = embed_pending(project, progress=update, batch_size=args.batch_size)
+        result = run_engine(project, args, update) if args.engine != "local" else \
+            embed_pending(project, progress=update, batch_size=args.batch_size)
         bar.close()
         index_bar, update = _progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)
@@ -133,10 +130,7 @@ def cmd_embed(args):
         else:
             print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
                   f"{result['per_second']:.0f} items/s)")
-            if "pipeline_seconds" in result:
-                print(f"ray: {result['workers']} workers; start {result['start_seconds']:.1f} s, pipeline "
-                      f"{result['pipeline_seconds']:.1f} s ({result['pipeline_per_second']:.0f} items/s), "
-                      f"import {result['import_seconds']:.1f} s")
+            print_engine(result)
 
 
 def cmd_next(args):
@@ -201,10 +195,15 @@ def cmd_status(args):
         print(f"estimated accuracy on the unlabeled items {est['accuracy']:.3f} [{lo:.3f}, {hi:.3f}] (95%), "
               f"macro-F1 {est['macro_f1']:.3f}; from {est['n']} answers ({est['n_audit']} audit)")
     elif st["n_labeled"]:
-        print("estimated accuracy: not yet (it needs a trained model and 20 answered items)")
+        print(f"estimated accuracy: not yet; {st['estimate_needs']}")
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    tm = st.get("trained_model")
+    if tm:
+        oof = tm.get("oof") or {}
+        f1 = f", out-of-fold macro-F1 {oof['macro_f1']:.3f}" if isinstance(oof.get("macro_f1"), float) else ""
+        print(f"final model (shoal train): {tm.get('head')} head on {tm.get('n_labeled')} labels, {tm.get('trained_at')}{f1}")
     for line in st.get("problems", []):
         print(f"  warning: {line}")
     for s in st["skipped"][:10]:
@@ -224,8 +223,13 @@ def cmd_export(args):
     from desktop_app.ops.export import export
 
     with _open_to_read(args.project) as project:  # export only reads: it works beside the app
+        only = None
+        if args.only:
+            from desktop_app.ops.coreset import resolve_only
+
+            only = resolve_only(project, args.only)
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
-                       overwrite=args.overwrite)
+                       overwrite=args.overwrite, only=only)
     print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))
 
 
@@ -292,7 +296,10 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("new", help="create a project from a folder or file")
     p.add_argument("project")
     p.add_argument("--source", required=True, help=f"a folder of images or texts, or a {suffix_list()} file")
-    p.add_argument("--encoder", help="minilm (text) or efficientnet-lite0 (images)")
+    p.add_argument("--encoder", help="minilm (text), efficientnet-lite0 (images), or PATH/model.onnx: your own "
+                                     "model, described by PATH/model.json beside it")
+    p.add_argument("--copy-encoder", action="store_true",
+                   help="copy your own model (and its sidecar, tokenizer) beside the project, so it stays portable")
     p.add_argument("--labels", help="comma-separated label names to start with")
     _source_args(p)
     p = sub.add_parser("scan", help="add items that appeared in the source since the last scan")
@@ -302,13 +309,9 @@ def add_parsers(sub) -> None:
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
-    p.add_argument("--index", choices=["auto", "hnsw", "usearch"],
-                   help="kNN index kind, kept as the project's setting (auto: usearch int8 from 2M items)")
-    p.add_argument("--engine", choices=["local", "ray"], default="local",
-                   help="ray: a Ray Data pipeline, on a local Ray runtime or the cluster at --address "
-                        "(needs `pip install shoal[cluster]`)")
-    p.add_argument("--address", help="with --engine ray: the Ray cluster to use (default: start a local one)")
-    p.add_argument("--workers", type=int, default=None, help="with --engine ray: encoder actors (default: CPUs)")
+    from desktop_app.cli_engine import add_engine_args
+
+    add_engine_args(p)
     p = sub.add_parser("next", help="the next batch to label, most informative first")
     p.add_argument("project")
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
@@ -336,6 +339,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--with-predictions", action="store_true")
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT when it holds nothing but a previous Shoal export")
+    p.add_argument("--only", metavar="KEEP_CSV",
+                   help="export only the items a CSV with an id column lists (as `shoal coreset --out` writes)")
     p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
     p.add_argument("project")
     p.add_argument("label", nargs="?", help="the label to find more of (search mode)")
@@ -376,7 +381,11 @@ def add_parsers(sub) -> None:
 # which adds its parser(s). One line here per module.
 COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_labels",
+    "desktop_app.cli_models",
     "desktop_app.cli_settings",
+    "desktop_app.cli_suspects",
+    "desktop_app.cli_map",
+    "desktop_app.cli_coreset",
 )
 
 

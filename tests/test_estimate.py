@@ -104,7 +104,11 @@ def test_cli_records_answers_and_reports_the_estimate(capsys, tmp_path, text_csv
     code, _, err = run(capsys, "settings", project, "--audit-share", "0.9")
     assert code != 0 and "between 0.0 and 0.5" in err and "Traceback" not in err
     seen_audit = False
-    for _ in range(6):
+    for i in range(6):
+        if i == 1:  # labels but no audit answers yet: status says what the estimate waits for
+            out = run(capsys, "status", project)[1]
+            assert "estimated accuracy: not yet; it needs 5 answered audit items, 0 so far" in out, out
+            assert json.loads(run(capsys, "status", project, "--json")[1])["estimate_needs"].startswith("it needs 5")
         batch = json.loads(run(capsys, "next", project, "-n", "12", "--json")[1])
         seen_audit |= any(e["audit"] and e["why"].startswith("audit:") for e in batch)
         answer_batch(capsys, project, batch, truth, tmp_path)

@@ -70,7 +70,7 @@ def test_a_format_refuses_a_kind_it_does_not_serve_before_writing(labeled_projec
     assert "imagefolder" not in formats_for("text")
     rc, _, err = cli("export", labeled_project, tmp_path / "out", "--format", "imagefolder")
     assert rc == 2 and err.strip() == ("shoal: error: imagefolder export is for image projects; "
-                                       "use csv or jsonl or hf")
+                                       "use csv or jsonl or hf or onnx")
     assert not (tmp_path / "out").exists()
 
 

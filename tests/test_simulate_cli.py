@@ -53,3 +53,35 @@ def test_rare_task_counts_positives():
     curve = run_one(X, y, "search", budget=60, batch=10, init=10, seed=0, positive=1)
     found = [p["positives_found"] for p in curve]
     assert found == sorted(found) and found[-1] > found[0]
+
+
+def _three_blobs(n=6000, dim=16, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((3, dim))
+    y = rng.integers(0, 3, n)
+    X = centres[y] + 1.2 * rng.standard_normal((n, dim))
+    return (X / np.linalg.norm(X, axis=1, keepdims=True)).astype(np.float32), y
+
+
+def test_replay_index_is_the_same_graph_every_build():
+    from desktop_app.core.index.hnsw import EXACT_BELOW, KnnIndex
+    from desktop_app.core.simulate import replay_index
+
+    X, _ = _three_blobs()
+    assert len(X) >= EXACT_BELOW
+    a, b = replay_index(X), replay_index(X)
+    assert isinstance(a, KnnIndex)
+    ids_a, sims_a = a.query(X[:1000], 51)
+    ids_b, sims_b = b.query(X[:1000], 51)
+    assert np.array_equal(ids_a, ids_b) and np.array_equal(sims_a, sims_b)
+
+
+def test_two_replays_with_the_same_seed_give_identical_curves():
+    """The pool is above EXACT_BELOW, so the replay builds its own HNSW index each time."""
+    X, y = _three_blobs()
+    for strategy in ("seals", "margin"):
+        first = run_one(X, y, strategy, budget=80, batch=20, init=10, seed=3)
+        second = run_one(X, y, strategy, budget=80, batch=20, init=10, seed=3)
+        strip = [{k: v for k, v in p.items() if not k.endswith("_seconds")} for p in first]
+        assert strip == [{k: v for k, v in p.items() if not k.endswith("_seconds")} for p in second]
+        assert [p["n_labeled"] for p in first] == [10, 30, 50, 70, 80]

@@ -22,10 +22,9 @@ import time
 import numpy as np
 
 from desktop_app.benchmarks import datasets
-from desktop_app.core.index.hnsw import build_index
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection import diversity, seals
-from desktop_app.core.simulate import full_supervision, labels_to_reach, run_one, split
+from desktop_app.core.simulate import full_supervision, labels_to_reach, replay_index, run_one, split
 
 
 def cv_wrong(X: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
@@ -84,7 +83,7 @@ def main(argv=None) -> int:
     interp: dict[str, list] = {}   # crossings interpolated between batch points (batch-size rounding check)
     for seed in range(args.seeds):
         tr, te = split(y, seed)
-        index = build_index(X[tr], np.arange(len(tr)))
+        index = replay_index(X[tr])
         full = full_supervision(X, y, seed, None)["macro_f1"]
         wrong = cv_wrong(X[tr], y[tr], seed) if args.asked_errors else None
         for strat in args.strategies.split(","):

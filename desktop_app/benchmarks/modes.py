@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_app.core.index.hnsw import build_index
 from desktop_app.core.selection.base import UNLABELED
 from desktop_app.core.session import Session
-from desktop_app.core.simulate import split
+from desktop_app.core.simulate import replay_index, split
 
 MODE_STRATEGIES = ("seals", "seals-plain", "hybrid", "entropy", "random")
 
@@ -37,7 +36,7 @@ def mode_experiment(seeds: int = 5, budget: int = 200, batch: int = 20) -> dict:
         X, y, g = planted_mode(seed)
         rng = np.random.default_rng(seed)
         start = rng.choice(np.flatnonzero(g < 2), 10, replace=False)
-        index = build_index(X, np.arange(len(X)))
+        index = replay_index(X)
         for strat in MODE_STRATEGIES:
             state = np.full(len(X), UNLABELED, np.int64)
             state[start] = y[start]

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.benchmarks import figures as F
+from desktop_app.benchmarks.compare import kept_block
 from desktop_app.core.simulate import summary_table
 from desktop_app.ops.plot import plot_curves
 
@@ -202,7 +203,25 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
           "after the plateau, the labels in between are the price of a rule that waits for predictions to "
           "settle (under 1% changed for 3 rounds).\n")
     w(_cv_bias(results, balanced))
-    (docs / "benchmarks.md").write_text("\n".join(L) + "\n")
+    page = docs / "benchmarks.md"
+    tail = _kept_sections(page)   # sections other benchmarks wrote below the KEPT marker
+    peers = kept_block(page)      # the side-by-side section written by benchmarks.peers
+    if peers and peers not in tail:
+        w(peers)
+    page.write_text("\n".join(L) + "\n" + tail)
+
+
+KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"
+
+
+def _kept_sections(path) -> str:
+    """The end of the page from the KEPT marker on (e.g. desktop_app.benchmarks.suspects), kept verbatim."""
+    try:
+        old = path.read_text()
+    except OSError:
+        return ""
+    at = old.find(KEPT)
+    return "\n" + old[at:] if at >= 0 else ""
 
 
 LABELS_RATIO_ANALYSIS = """### Why `seals` needs relatively many labels on Fashion-MNIST and 20 Newsgroups (second round, development sets)

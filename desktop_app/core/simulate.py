@@ -11,6 +11,11 @@ from desktop_app.core.selection.base import UNLABELED
 from desktop_app.core.session import Session
 
 
+def replay_index(X: np.ndarray):
+    """The kNN index of a replay: built single-threaded, so the same seed gives the same curve."""
+    return build_index(X, np.arange(len(X)), threads=1)
+
+
 def split(y: np.ndarray, seed: int, test_frac: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.model_selection import train_test_split
 
@@ -60,7 +65,7 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     state = np.full(len(ytr), UNLABELED, np.int64)
     first = initial_set(ytr, init, rng, positive)
     state[first] = ytr[first]
-    index = index if index is not None else build_index(Xtr, np.arange(len(Xtr)))
+    index = index if index is not None else replay_index(Xtr)
     session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive,
                       audit_share=audit_share)
     asked: list[tuple] = []  # (proba when picked, classes, audit, truth, labels then): the accuracy estimate

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from desktop_app.core.embedding.registry import DEFAULT_FOR_KIND, encoder_kind
 from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.image_io import FILE_NOT_FOUND
 from desktop_app.core.sources.registry import scan
@@ -26,27 +25,41 @@ DEFAULT_SETTINGS = {"strategy": "seals", "batch_size": 20, "k": 100, "uncertaint
 
 
 def new_project(path: str | Path, source: str | Path, options: SourceOptions, encoder: str | None = None,
-                labels: list[str] | None = None) -> Project:
-    found = scan(source, options)  # fails before any file is written
-    encoder = encoder or DEFAULT_FOR_KIND[found.kind]
-    if encoder_kind(encoder) != found.kind:
-        raise ShoalError(f"encoder {encoder!r} reads {encoder_kind(encoder)} items, but the source holds {found.kind}s")
-    from desktop_app.core.embedding.registry import get_encoder
+                labels: list[str] | None = None, copy_encoder: bool = False) -> Project:
+    """`encoder`: a bundled encoder's name, or the path of the user's own model.onnx (with its sidecar
+    model.json); `copy_encoder` copies that model beside the project (NAME.shoal-encoder/)."""
+    from desktop_app.ops import encoders
 
-    enc = get_encoder(encoder)
-    meta = {"source": str(Path(source).expanduser().resolve()), "source_root": str(found.root), "kind": found.kind,
-            "reader": found.reader, "source_options": options.__dict__, "encoder": encoder,
-            "encoder_identity": enc.identity(), "dim": enc.dim, **DEFAULT_SETTINGS}
+    found = scan(source, options)  # fails before any file is written
+    name, own_path, enc = encoders.choose_encoder(encoder, found.kind)
+    if copy_encoder and own_path is None:
+        raise ShoalError("--copy-encoder copies your own model.onnx; the bundled encoders ship with Shoal")
     path = Path(path)
     if path.exists():
         raise ShoalError(f"{path} already exists; pick another name or open it")
     if not path.parent.is_dir():
         raise ShoalError(f"folder {path.parent} does not exist")
+    copied = None
+    if copy_encoder:
+        model = encoders.copy_encoder(enc, path)
+        copied = model.parent
+        own_path = Path(model.parent.name) / model.name  # relative to the project's folder: the pair moves together
+        enc = encoders.get_encoder(name, model)
+    meta = {"source": str(Path(source).expanduser().resolve()), "source_root": str(found.root), "kind": found.kind,
+            "reader": found.reader, "source_options": options.__dict__, "encoder": name,
+            "encoder_identity": enc.identity(), "dim": enc.dim, **DEFAULT_SETTINGS}
+    if own_path is not None:
+        meta["encoder_path"] = str(own_path)
     _remove_stale_drafts(path)
     # built under a hidden name and renamed when complete: a crash never leaves a half-imported
     # project that looks like a real one
     draft = path.with_name(f".{path.name}.creating-{os.getpid()}")
-    project = Project.create(draft, meta)
+    try:
+        project = Project.create(draft, meta)
+    except BaseException:
+        if copied:
+            encoders.remove_copy(copied)
+        raise
     try:
         for name in labels or []:
             project.add_label(name)
@@ -58,6 +71,8 @@ def new_project(path: str | Path, source: str | Path, options: SourceOptions, en
     except BaseException:
         project.close()
         _remove_draft(draft)
+        if copied:
+            encoders.remove_copy(copied)
         raise
     return Project.open(path)
 

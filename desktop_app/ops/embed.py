@@ -20,13 +20,33 @@ Cancel = Callable[[], bool]
 
 
 def check_encoder(project: Project):
-    """The project's encoder, refusing to mix embeddings from a model file that changed."""
-    enc = get_encoder(project.meta("encoder"))
+    """The project's encoder, refusing to mix embeddings from a model file that changed. None for a
+    project whose vectors were imported (`shoal import-embeddings`): it has no encoder."""
+    if project.meta("encoder") == "imported":
+        return None
+    enc = project_encoder(project)
     stored = project.meta("encoder_identity")
     if stored != enc.identity():
         raise ShoalError(f"this project was embedded with {stored}, but the installed model is {enc.identity()}; "
                          "run `shoal embed --reembed` to embed everything again with it")
     return enc
+
+
+def project_encoder(project: Project):
+    """The encoder a project was made with: a bundled one by name, or the user's own ONNX model
+    (meta `encoder_path`, relative to the project's folder when it was copied beside it)."""
+    name = project.meta("encoder")
+    if name == "imported":
+        raise ShoalError(f"the vectors of {project.path.name} were imported ({project.meta('encoder_identity')}); "
+                         "it has no encoder to embed new items with")
+    return get_encoder(name, encoder_path(project))
+
+
+def encoder_path(project: Project) -> Path | None:
+    raw = project.meta("encoder_path")
+    if not isinstance(raw, str) or not raw:
+        return None
+    return project.path.parent / raw
 
 
 def _prepare(project: Project, enc, rows: list[dict]):
@@ -48,6 +68,14 @@ def embed_pending(project: Project, progress: Progress | None = None, cancel: Ca
                   batch_size: int = 64) -> dict:
     """Embed every item not embedded yet. Safe to interrupt: each batch is committed."""
     enc = check_encoder(project)
+    if enc is None:  # imported vectors: Shoal cannot embed what the import left out
+        left = project.n_pending_embedding()
+        if left:
+            raise ShoalError(f"{left} item{'s have' if left != 1 else ' has'} no vector, and this project's vectors "
+                             f"were imported ({project.meta('encoder_identity')}): import theirs with "
+                             f"`shoal import-embeddings {project.path} VECTORS --ids IDS`; the embedded items can "
+                             "be labeled meanwhile")
+        return {"embedded": 0, "failed": 0, "seconds": 0.0, "per_second": 0.0, "cancelled": False}
     if project.meta("kind") == "image":  # a moved folder must not mark every item "file not found"
         from desktop_app.ops.create import check_source
 
@@ -92,7 +120,7 @@ def _pending_batches(project: Project, batch_size: int):
 
 def reembed(project: Project) -> None:
     """Forget all embeddings and adopt the installed model's identity."""
-    enc = get_encoder(project.meta("encoder"))
+    enc = project_encoder(project)
     project.clear_embeddings()
     project.set_meta({"encoder_identity": enc.identity(), "dim": enc.dim})
     project.put_arrays("head", {})

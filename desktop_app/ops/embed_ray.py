@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from pathlib import Path
 from typing import Callable
 
 from desktop_app.errors import ItemError, ShoalError
-from desktop_app.ops.embed import check_encoder
+from desktop_app.ops.embed import check_encoder, encoder_path
 from desktop_app.ops.import_vectors import import_shards, shard_files
 from desktop_app.store.project import Project
 
@@ -42,10 +43,15 @@ def import_ray():
 class EncodeBatch:
     """One actor of the pool: the encoder (and its onnxruntime session) is made once per worker."""
 
-    def __init__(self, encoder: str, identity: str, threads: int):
-        from desktop_app.core.embedding.registry import ENCODERS
+    def __init__(self, encoder: str, identity: str, threads: int | None, path: str | None = None):
+        from desktop_app.core.embedding.registry import ENCODERS, OWN
 
-        self.encoder = ENCODERS[encoder][0]()(threads=threads)
+        if encoder == OWN:  # the user's own ONNX model: the workers must see the same file
+            from desktop_app.core.embedding.own_onnx import OwnOnnxEncoder
+
+            self.encoder = OwnOnnxEncoder(Path(str(path)), threads=threads)
+        else:
+            self.encoder = ENCODERS[encoder][0]()(threads=threads)
         if self.encoder.identity() != identity:  # a worker with another model file must not mix vectors in
             raise RuntimeError(f"worker has {self.encoder.identity()}, the project needs {identity}")
 
@@ -89,6 +95,10 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
                    progress: Callable[[int, int], None] | None = None, batch_size: int = 64) -> dict:
     ray = import_ray()
     enc = check_encoder(project)
+    if enc is None:  # imported vectors: no encoder to run (embed_pending words it)
+        from desktop_app.ops.embed import embed_pending
+
+        return embed_pending(project)
     if project.meta("kind") == "image":
         from desktop_app.ops.create import check_source
 
@@ -111,8 +121,10 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
         n = workers or int(ray.cluster_resources().get("CPU", 1))
         threads = max(1, (os.cpu_count() or 1) // n) if address is None else None
         ds = ray.data.from_items(rows, override_num_blocks=max(n, len(rows) // 2048 + 1))
-        ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs={"encoder": project.meta("encoder"),
-                                                                "identity": enc.identity(), "threads": threads},
+        own = encoder_path(project)
+        kwargs = {"encoder": project.meta("encoder"), "identity": enc.identity(), "threads": threads,
+                  "path": str(own.resolve()) if own else None}
+        ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs,
                             batch_size=batch_size, batch_format="pyarrow", concurrency=n, num_cpus=1)
         t_pipe = time.perf_counter()
         ds.write_parquet(str(out))

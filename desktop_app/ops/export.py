@@ -16,11 +16,19 @@ from desktop_app.ops.derived import load_head
 from desktop_app.store.project import Project
 
 
-def gather(project: Project, with_predictions: bool = False, with_embeddings: bool = False) -> ExportData:
+def gather(project: Project, with_predictions: bool = False, with_embeddings: bool = False,
+           only: set[int] | None = None) -> ExportData:
+    """`only`: item rows to restrict the export to (labeled rows and predictions alike)."""
     rows = project.labeled_rows()
     labels = [l["name"] for l in project.label_set()]
     names = {l["id"]: l["name"] for l in project.label_set()}
     emb, notes = None, []
+    if only is not None:
+        rows = [r for r in rows if r["idx"] in only]
+        n = len(only) - len(rows) if not with_predictions else 0
+        if n > 0:
+            notes.append(f"{n} item{'s' if n != 1 else ''} of the --only list {'are' if n != 1 else 'is'} not labeled: "
+                         "left out")
     if with_embeddings:  # a labeled item not embedded yet has no vector: leave it out, and say so
         embedded = project.embedded_mask()
         kept = [r for r in rows if embedded[r["idx"]]]
@@ -38,6 +46,10 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
             lab_idx, _, _ = project.current_labels()
             mask = project.embedded_mask()
             mask[lab_idx] = False
+            if only is not None:
+                keep = np.zeros(len(mask), bool)
+                keep[[i for i in only if 0 <= i < len(mask)]] = True
+                mask &= keep
             unl = np.flatnonzero(mask)
             for s in range(0, len(unl), 20000):
                 part = unl[s:s + 20000]
@@ -60,6 +72,20 @@ def gather(project: Project, with_predictions: bool = False, with_embeddings: bo
                       embeddings=emb, head=head_arrays, extra=extra)
 
 
+def trained_for_export(project: Project) -> dict:
+    """The trained model (`shoal train`) and how its encoder is fed, for a format that carries the model."""
+    from desktop_app.ops.embed import check_encoder
+    from desktop_app.ops.train import load_model
+
+    trained = load_model(project)
+    enc = check_encoder(project)
+    if enc is None:
+        raise ShoalError(f"the vectors of {project.path.name} were imported: Shoal has no encoder to put in front of "
+                         "the classifier; export --format hf carries the vectors and the head instead")
+    return {"head": trained.kind, "arrays": trained.head.to_arrays(), "classes": trained.class_names,
+            "spec": enc.export_spec()}
+
+
 class ExportFiles(list):
     """The files an export wrote (its manifest aside), plus notes for the user (items left out)."""
 
@@ -69,9 +95,10 @@ class ExportFiles(list):
 
 
 def export(project: Project, out: str | Path, fmt: str, with_predictions: bool = False, overwrite: bool = False,
-           progress=None) -> ExportFiles:
+           progress=None, only: set[int] | None = None) -> ExportFiles:
     """Write the export into `out`. An existing folder is replaced only when it holds nothing but a
-    previous Shoal export (see ops.export_folder); works on a project opened read-only."""
+    previous Shoal export (see ops.export_folder); works on a project opened read-only. `only`: item
+    rows (ops.coreset.resolve_only reads them from a keep file) to restrict every format to."""
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise ShoalError(f"unknown export format {fmt!r}; choose from: {', '.join(EXPORTERS)}")
@@ -91,9 +118,14 @@ def export(project: Project, out: str | Path, fmt: str, with_predictions: bool =
         from desktop_app.ops.create import check_source
 
         check_source(project)
-    data = gather(project, with_predictions=with_predictions, with_embeddings=exporter.needs_embeddings)
+    model = trained_for_export(project) if exporter.needs_model else None  # refused before anything is written
+    data = gather(project, with_predictions=with_predictions, with_embeddings=exporter.needs_embeddings, only=only)
+    if model is not None:
+        data.extra["model"] = model
     notes = data.extra.pop("notes", [])
     if not any(r.get("label") for r in data.rows):
+        if only is not None:
+            raise ShoalError("nothing to export: no item of the --only list is labeled")
         raise ShoalError("nothing to export: no item is labeled yet" if not notes else
                          f"nothing to export: {notes[0]}")
     tmp = export_folder.new_partial(out)

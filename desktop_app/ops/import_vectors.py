@@ -1,10 +1,12 @@
-"""Import embeddings from Parquet shards of (id, vector[, error]) into a project: the one code path
-behind `shoal embed --engine ray` (and the shape an `import-embeddings` command can reuse).
+"""Import Parquet shards of (id, vector[, error]) made with the project's own encoder: the import
+step of `shoal embed --engine ray`.
 
-Each shard is read batch by batch with pyarrow (no pickle, no Ray needed), ids are the ids a user
-sees (the source's own id, else the uid; `project.idx_of`), vectors must have the project's
-dimension and be finite, and each batch is stored with `store_embeddings` (one transaction), so
-an interrupted import keeps what it stored and a rerun finishes the rest.
+It shares `shoal import-embeddings`' code (ops/vectors.py): the same Parquet reader
+(`read_vectors`) and the same checks (`match_ids`: one vector per id, no repeated or unknown id,
+no NaN/inf/zero row), then `store_embeddings`, L2-normalised. What differs is what the vectors
+are: these come from the project's own encoder (identity checked on every worker), so the
+project keeps its encoder and a rerun adds to what is stored (resumable) instead of replacing it,
+and a row's `error` marks its item unreadable, as the local engine does.
 """
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from desktop_app.core.embedding.base import l2_normalise
 from desktop_app.errors import ShoalError
+from desktop_app.ops.vectors import match_ids, read_vectors
 from desktop_app.store.project import Project
-
-BATCH = 4096
 
 
 def shard_files(folder: Path) -> list[Path]:
@@ -27,74 +29,58 @@ def shard_files(folder: Path) -> list[Path]:
 
 def import_shards(project: Project, files: Iterable[Path], progress: Callable[[int, int], None] | None = None,
                   only_pending: bool = True) -> dict:
-    """Store the vectors of every row; rows whose `error` is set mark their item unreadable.
-    With only_pending, items that already have a vector are left as they are (a rerun after a crash)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise ShoalError("reading Parquet needs pyarrow: pip install pyarrow (or 'shoal[cluster]')") from None
+    """Store each shard's vectors (one transaction per shard, checked whole first). With
+    only_pending, items that already have a vector are left as they are (a rerun after a crash)."""
     files = list(files)
     dim = int(project.meta("dim"))
     pending = ~project.embedded_flags() if only_pending else None
-    total = 0
-    for f in files:
-        try:
-            total += pq.ParquetFile(f).metadata.num_rows
-        except Exception as e:  # pyarrow raises several types for a file that is not Parquet
-            raise ShoalError(f"{f.name} is not a readable Parquet file ({type(e).__name__})") from None
+    total = sum(_rows(f) for f in files)
     stored = failed = skipped = done = 0
     for f in files:
-        pf = pq.ParquetFile(f)
-        names = set(pf.schema_arrow.names)
-        if not {"id", "vector"} <= names:
-            raise ShoalError(f"{f.name} needs columns 'id' and 'vector' (has: {', '.join(sorted(names))})")
-        cols = ["id", "vector"] + (["error"] if "error" in names else [])
-        for batch in pf.iter_batches(batch_size=BATCH, columns=cols):
-            ids = [str(v) for v in batch.column("id").to_pylist()]
-            errors = batch.column("error").to_pylist() if "error" in cols else [None] * len(ids)
-            vectors = _vectors(batch.column("vector"), dim, f.name)
-            idxs, keep, failures = [], [], {}
-            for row, item_id in enumerate(ids):
-                idx = project.idx_of(item_id)
-                if idx is None:
-                    raise ShoalError(f"{f.name}: id {item_id!r} is not an item of this project")
-                if pending is not None and not pending[idx]:
-                    skipped += 1
-                elif errors[row]:
-                    failures[idx] = str(errors[row])
-                else:
-                    idxs.append(idx)
-                    keep.append(row)
-            project.store_embeddings(idxs, vectors[keep], failures)
-            stored += len(idxs)
-            failed += len(failures)
-            done += len(ids)
-            if progress:
-                progress(done, total)
+        errors = _errors(f)
+        ids, vectors = read_vectors(f, None, id_column="id", vector_column="vector")
+        if vectors.shape[1] != dim:
+            raise ShoalError(f"{f.name}: vectors have {vectors.shape[1]} values, the project's encoder gives {dim}")
+        failed_rows = [i for i, e in enumerate(errors) if e] if errors else []
+        ok = np.setdiff1d(np.arange(len(ids)), failed_rows)
+        where = match_ids(project, [ids[i] for i in ok], vectors[ok]) if len(ok) else {}
+        failures = {}
+        for i in failed_rows:
+            idx = project.idx_of(ids[i])
+            if idx is None:
+                raise ShoalError(f"{f.name}: id {ids[i]!r} is not an item of this project")
+            failures[idx] = str(errors[i])
+        rows = np.array([where[ids[i]] for i in ok], np.int64)
+        keep = pending[rows] if pending is not None else np.ones(len(rows), bool)
+        skipped += int((~keep).sum())
+        project.store_embeddings(rows[keep], l2_normalise(np.asarray(vectors[ok[keep]], np.float32)), failures)
+        stored += int(keep.sum())
+        failed += len(failures)
+        done += len(ids)
+        if progress:
+            progress(done, total)
     return {"embedded": stored, "failed": failed, "already_embedded": skipped, "rows": done}
 
 
-def _vectors(column, dim: int, name: str) -> np.ndarray:
-    """A list<float> / fixed_size_list<float> column as an (n, dim) float32 array, checked."""
-    import pyarrow as pa
-
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if not (pa.types.is_list(column.type) or pa.types.is_fixed_size_list(column.type)
-            or pa.types.is_large_list(column.type)):
-        raise ShoalError(f"{name}: column 'vector' must be a list of floats (is {column.type})")
-    if column.null_count:
-        raise ShoalError(f"{name}: column 'vector' has empty rows")
-    lengths = np.asarray(column.value_lengths()) if not pa.types.is_fixed_size_list(column.type) \
-        else np.full(len(column), column.type.list_size)
-    if len(column) and (lengths != dim).any():
-        bad = int(lengths[lengths != dim][0])
-        raise ShoalError(f"{name}: vectors must have {dim} values, as the project's encoder gives (found {bad})")
+def _rows(path: Path) -> int:
     try:
-        flat = np.asarray(column.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
-    except (ValueError, TypeError, pa.ArrowInvalid):
-        raise ShoalError(f"{name}: column 'vector' must hold numbers") from None
-    vectors = flat.reshape(len(column), dim)
-    if not np.isfinite(vectors).all():
-        raise ShoalError(f"{name}: column 'vector' holds NaN or infinite values")
-    return vectors
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except Exception:  # not Parquet: read_vectors says so, in its words
+        return 0
+
+
+def _errors(path: Path) -> list | None:
+    """The shard's `error` column (None where the item was encoded), or None if it has none."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ShoalError("reading Parquet needs pyarrow: pip install 'shoal[cluster]'") from None
+    try:
+        if "error" not in pq.read_schema(path).names:
+            return None
+        return pq.read_table(path, columns=["error"]).column("error").to_pylist()
+    except (pa.ArrowException, OSError) as e:
+        raise ShoalError(f"{path} is not a readable parquet file ({str(e).splitlines()[0][:120]})") from None

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.core.embedding.batch import encode_payloads
-from desktop_app.core.embedding.registry import DEFAULT_FOR_KIND, get_encoder
-from desktop_app.core.simulate import full_supervision, run_one, split
+from desktop_app.core.simulate import full_supervision, replay_index, run_one, split
 from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.registry import scan
 from desktop_app.errors import ShoalError
@@ -29,7 +28,9 @@ def labeled_embeddings(source, options: SourceOptions, encoder: str | None = Non
     records = [r for r in found.records if r.skip_reason is None and r.label is not None]
     if not records:
         raise ShoalError("simulate needs known labels: use --label-column or --labels-from-folders")
-    enc = get_encoder(encoder or DEFAULT_FOR_KIND[found.kind])
+    from desktop_app.ops.encoders import choose_encoder
+
+    _, _, enc = choose_encoder(encoder, found.kind)  # a bundled encoder's name, or PATH/model.onnx
     key = hashlib.blake2b(json.dumps([enc.identity(), [r.uid for r in records]]).encode(), digest_size=10).hexdigest()
     path = cache_dir() / f"{Path(source).name}-{key}.npz"
     names = sorted({r.label for r in records})
@@ -64,11 +65,9 @@ _SHARED: dict = {}  # arrays handed to forked workers without pickling
 
 
 def _replay_seed(seed: int, strategies, budget, batch, init, pos, signals, k) -> list[dict]:
-    from desktop_app.core.index.hnsw import build_index
-
     X, y = _SHARED["X"], _SHARED["y"]
     split_idx = split(y, seed)
-    index = build_index(X[split_idx[0]], np.arange(len(split_idx[0])))  # shared by the strategies
+    index = replay_index(X[split_idx[0]])  # shared by the strategies; single-threaded: deterministic
     runs = []
     for strat in strategies:
         curve = run_one(X, y, strat, budget=budget, batch=batch, init=init, seed=seed, positive=pos,

@@ -29,6 +29,7 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
                   "fit_ms": last.get("fit_ms")},
         "settings": {k: project.meta(k) for k in ("strategy", "batch_size", "k", "uncertainty")},
         "estimate": last.get("estimate"),
+        "estimate_needs": None if last.get("estimate") else estimate_needs(project),
         "signals": {"picked_cv_accuracy": last.get("cv_accuracy"),
                     "picked_cv_interval": [last.get("cv_low"), last.get("cv_high")],
                     "picked_cv_note": PICKED_CV_NOTE,
@@ -39,7 +40,25 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
     merged = project.merged()
     out["merged"] = {"copies": sum(m["copies"] for m in merged),
                      "items": [{"id": m["uid"], "copies": m["copies"], "paths": m["paths"]} for m in merged[:max_skipped]]}
+    trained = project.meta("model")  # what `shoal train` stored (ops.train)
+    if isinstance(trained, dict):
+        out["trained_model"] = {k: trained.get(k) for k in ("head", "classes", "n_labeled", "oof", "trained_at")}
     review = project.review_items(max_skipped)
     out["review"] = {"count": project.n_review(),
                      "items": [{"id": r["id"], "path": r["path"], "reason": r["reason"]} for r in review]}
     return out
+
+
+def estimate_needs(project: Project) -> str:
+    """Why there is no accuracy estimate yet, in words (status and the GUI say the same)."""
+    from desktop_app.core.estimate import MIN_ANSWERS
+    from desktop_app.ops.loop import audit_share
+
+    share = audit_share(project)
+    if share <= 0:
+        return "audit picks are off (shoal settings PROJECT --audit-share 0.1 turns them on)"
+    have = sum(1 for a in project.answered_asks() if a[2])
+    if have >= MIN_ANSWERS:
+        return f"{have} audit items answered, the estimate comes with the next round (`shoal next`)"
+    return (f"it needs {MIN_ANSWERS} answered audit items, {have} so far; audit items are {share:.0%} of each batch "
+            "once a model is trained")

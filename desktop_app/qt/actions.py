@@ -27,6 +27,8 @@ SPEC = [
     ("view_label", "&View", "&Labeling view", ["Ctrl+1"], "One item at a time"),
     ("view_grid", "&View", "&Grid view", ["Ctrl+2", "G"], "The batch as thumbnails; select several and press a digit"),
     ("view_review", "&View", "&Review table", ["Ctrl+3"], "All labeled items, sortable and filterable"),
+    ("view_suspects", "&View", "Review &suspicious labels", ["Ctrl+4"],
+     "Labels the data argues against, one at a time: a digit relabels, Space keeps"),
     ("zoom_in", "&View", "Zoom &in", ["Ctrl++", "+"], "Enlarge the item"),
     ("zoom_out", "&View", "Zoom &out", ["Ctrl+-", "-"], "Shrink the item"),
     ("zoom_fit", "&View", "&Fit item", ["Ctrl+0"], "Fit the image to the view"),
@@ -36,12 +38,13 @@ SPEC = [
     ("about", "&Help", "&About Shoal", [], ""),
 ]
 TOOLBAR = ["new", "open", "export", None, "undo", "redo", None, "skip", "back", "add_label", None,
-           "view_label", "view_grid", "view_review", None, "retrain"]
+           "view_label", "view_grid", "view_review", "view_suspects", None, "retrain"]
 SHORT = {"new": "New", "open": "Open", "export": "Export", "back": "Back", "add_label": "Add label",
-         "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "retrain": "Retrain"}
+         "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious",
+         "retrain": "Retrain"}
 # keys that are bare characters must not steal typing in text fields: Qt gives the field priority
 PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "back",
-                "retrain", "view_label", "view_grid", "view_review", *(f"digit{d}" for d in range(1, 10))}
+                "retrain", "view_label", "view_grid", "view_review", "view_suspects", *(f"digit{d}" for d in range(1, 10))}
 
 
 def build_actions(window) -> dict[str, QAction]:
@@ -62,7 +65,7 @@ def build_actions(window) -> dict[str, QAction]:
         if menu not in menus:
             menus[menu] = window.menuBar().addMenu(menu)
         menus[menu].addAction(actions[name])
-        if name in ("relink", "close", "redo", "back", "view_review", "zoom_fit"):
+        if name in ("relink", "close", "redo", "back", "view_suspects", "zoom_fit"):
             menus[menu].addSeparator()
     window.recent_menu = QMenu("Open &recent", window)
     menus["&File"].insertMenu(actions["save_as"], window.recent_menu)

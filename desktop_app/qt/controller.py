@@ -53,7 +53,7 @@ class ProjectController(QObject):
         self.close()
         self.adopt(Project.open(path))
 
-    def create(self, path, source, options, encoder=None, labels=None, on_done=None) -> None:
+    def create(self, path, source, options, encoder=None, labels=None, on_done=None, copy_encoder=False) -> None:
         from desktop_app.ops.create import new_project
 
         self.close()
@@ -63,7 +63,8 @@ class ProjectController(QObject):
             self.adopt(project)
             if on_done:
                 on_done(project)
-        self.runner.submit("create", lambda p, c: new_project(path, source, options, encoder, labels),
+        self.runner.submit("create", lambda p, c: new_project(path, source, options, encoder, labels,
+                                                               copy_encoder=copy_encoder),
                            on_done=done, on_error=self._fail)
 
     def adopt(self, project: Project) -> None:
@@ -252,12 +253,12 @@ class ProjectController(QObject):
             self.prefetched = None
             self.request_round()
 
-    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress) -> None:
+    def export(self, out, fmt, with_predictions, overwrite, on_done, on_error, on_progress, only=None) -> None:
         from desktop_app.ops.export import export
 
         project = self.project
         self.runner.submit("export", lambda p, c: export(project, out, fmt, with_predictions=with_predictions,
-                                                         overwrite=overwrite, progress=p),
+                                                         overwrite=overwrite, progress=p, only=only),
                            on_done=on_done, on_error=on_error, on_progress=on_progress)
 
     def relink(self, new_source: str, force: bool = False) -> str:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.core.export.registry import EXPORTERS, formats_for
+from desktop_app.qt.coreset_panel import CoresetPanel
 from desktop_app.qt.labeling_view import plain_label
 
 
@@ -27,7 +28,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.pc = pc
         self.setWindowTitle("Export labeled dataset")
-        self.resize(620, 260)
+        self.resize(660, 320)
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.fmt = QComboBox()
@@ -52,6 +53,8 @@ class ExportDialog(QDialog):
         lay.addWidget(self.progress)
         self.result = plain_label("")
         self.result.setWordWrap(True)
+        self.subset = CoresetPanel(pc, self, on_chosen=lambda: self.result.setText(""))
+        lay.insertWidget(1, self.subset)
         lay.addWidget(self.result)
         lay.addStretch(1)
         buttons = QHBoxLayout()
@@ -76,13 +79,18 @@ class ExportDialog(QDialog):
             self.out.setText(d)
 
     def start(self) -> None:
+        try:
+            only = self.subset.only()
+        except ValueError as e:
+            self.result.setText(f"Not exported: {e}")
+            return
         self.go.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
         self.result.setText("Exporting…")
         self.pc.export(self.out.text().strip(), self.fmt.currentData(), self.preds.isChecked(),
                        self.overwrite.isChecked(), on_done=self._done, on_error=self._failed,
-                       on_progress=self._progress)
+                       on_progress=self._progress, only=only)
 
     def _progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -95,7 +103,9 @@ class ExportDialog(QDialog):
         self.go.setEnabled(True)
         n = len(self.files)
         notes = "".join(f"\n{note}" for note in getattr(files, "notes", []))
-        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{notes}")
+        subset = f" (the {len(self.subset.result.rows)} chosen items)" if self.subset.enabled.isChecked() \
+            and self.subset.result is not None else ""
+        self.result.setText(f"Wrote {n} file{'s' if n != 1 else ''} to {self.out.text().strip()}{subset}{notes}")
         self.open_folder.setVisible(True)
 
     def _failed(self, message: str) -> None:

@@ -66,11 +66,11 @@ class Flows:
         if dialog.exec():
             self.create(**dialog.values())
 
-    def create(self, path, source, options, encoder=None, labels=None) -> None:
+    def create(self, path, source, options, encoder=None, labels=None, copy_encoder=False) -> None:
         if not path or not source:
             show_error(self.w, "Pick a source and a project file")
             return
-        self.pc.create(path, source, options, encoder, labels)
+        self.pc.create(path, source, options, encoder, labels, copy_encoder=copy_encoder)
 
     def open_demo(self, kind: str = "image", reset: bool = False) -> None:
         from desktop_app import paths

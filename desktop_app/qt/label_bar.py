@@ -27,6 +27,7 @@ class LabelBar(QWidget):
     digit_clicked = Signal(int)
     skip_clicked = Signal()
     add_clicked = Signal()
+    skip_text = ("Skip  (0 / Space)", "Not sure or not relevant: skip this item")  # (text, tip); views may override
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -54,7 +55,7 @@ class LabelBar(QWidget):
         add = self._button("+ Add label  (N)", "Add a label to the set")
         add.clicked.connect(self.add_clicked.emit)
         self._layout.addStretch(1)
-        skip = self._button("Skip  (0 / Space)", "Not sure or not relevant: skip this item")
+        skip = self._button(*self.skip_text)
         skip.setCheckable(True)
         skip.setChecked(current == "skipped")
         skip.clicked.connect(self.skip_clicked.emit)

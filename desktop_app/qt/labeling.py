@@ -16,6 +16,7 @@ from desktop_app.qt.undo import OpCommand
 
 class LabelingController(QObject):
     message = Signal(str)
+    undone = Signal(list)  # the changes of an answer that was undone (views that walk items show it again)
 
     def __init__(self, pc: ProjectController, parent: QObject | None = None):
         super().__init__(parent)
@@ -121,6 +122,8 @@ class LabelingController(QObject):
             if changes:
                 pc.labels_changed.emit(changes)
             return
+        if undone and changes:
+            self.undone.emit(changes)
         if undone and changes:  # show the item whose answer was undone, when it is in this batch
             where = [i for i, b in enumerate(pc.batch) if b["idx"] == changes[0][0]]
             if where:

@@ -50,9 +50,10 @@ class MainWindow(QMainWindow):
                            ("relink", f.relink), ("export", f.export), ("resume_embed", pc.start_embedding),
                            ("close", f.close_project), ("quit", self.close), ("undo", lc.undo_stack.undo),
                            ("redo", lc.undo_stack.redo), ("add_label", f.add_label), ("label_set", f.label_set),
-                           ("skip", self._skip), ("back", lc.back), ("retrain", lambda: pc.request_round()),
+                           ("skip", self._skip), ("back", self._back), ("retrain", lambda: pc.request_round()),
                            ("view_label", lambda: self._tab(0)), ("view_grid", lambda: self._tab(1)),
-                           ("view_review", lambda: self._tab(2)), ("zoom_in", lambda: self._zoom(1.25)),
+                           ("view_review", lambda: self._tab(2)), ("view_suspects", lambda: self._tab(3)),
+                           ("zoom_in", lambda: self._zoom(1.25)),
                            ("zoom_out", lambda: self._zoom(0.8)), ("zoom_fit", lambda: self._zoom(None)),
                            ("shortcuts", f.shortcuts), ("logs", f.open_logs), ("about", f.about)):
             a[name].triggered.connect(slot)
@@ -85,7 +86,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"Shoal — {project.name}" if project else "Shoal")
         self.stack.setCurrentWidget(self.work if project else self.start)
         for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "back", "retrain",
-                     "view_label", "view_grid", "view_review", *(f"digit{d}" for d in range(1, 10))):
+                     "view_label", "view_grid", "view_review", "view_suspects", *(f"digit{d}" for d in range(1, 10))):
             self.actions[name].setEnabled(project is not None)
         self.actions["resume_embed"].setEnabled(False)
         if project is None:
@@ -119,6 +120,9 @@ class MainWindow(QMainWindow):
         return None
 
     def _digit(self, d: int) -> None:
+        if self._current_tab() is self.work.suspects:
+            self.work.suspects.press_digit(d)
+            return
         idxs = self._selection()
         if idxs is not None and not idxs:
             self.statusBar().showMessage("Select items first (click, Shift+click or drag), then press a digit", 4000)
@@ -126,16 +130,25 @@ class MainWindow(QMainWindow):
         self.lc.press_digit(d, idxs)
 
     def _skip(self) -> None:
+        if self._current_tab() is self.work.suspects:
+            self.work.suspects.keep()  # Space keeps the suspected label
+            return
         idxs = self._selection()
         if idxs is None or idxs:
             self.lc.skip(idxs)
+
+    def _back(self) -> None:
+        if self._current_tab() is self.work.suspects:
+            self.work.suspects.back()
+        else:
+            self.lc.back()
 
     def _tab(self, i: int) -> None:
         if self.pc.project is not None:
             self.work.tabs.setCurrentIndex(i)
 
     def _tab_changed(self, i: int) -> None:
-        self.actions["back"].setEnabled(self.pc.project is not None and i == 0)
+        self.actions["back"].setEnabled(self.pc.project is not None and i in (0, 3))
         if i == 1:
             self.work.grid.list.setFocus()
         elif i == 2:

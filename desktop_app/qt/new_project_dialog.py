@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,10 +23,12 @@ from PySide6.QtWidgets import (
 from desktop_app.core.embedding.registry import ENCODERS
 from desktop_app.core.sources.base import SourceOptions
 from desktop_app.core.sources.registry import FILE_READERS, suffix_list
+from desktop_app.errors import ShoalError
 from desktop_app.ops.gui_support import preview_source
 from desktop_app.qt.labeling_view import plain_label
 
 NONE = "(none)"
+OTHER = "__other__"  # the "Other encoder…" entry: the user picks a model.onnx (with its model.json)
 TEXT_FILES = "Texts (" + " ".join("*" + s for s in FILE_READERS) + ")"  # the file dialog's filter
 
 
@@ -62,7 +65,12 @@ class NewProjectDialog(QDialog):
         self.encoder.addItem("default for the kind", None)
         for name, (_, kind) in ENCODERS.items():
             self.encoder.addItem(f"{name} ({kind})", name)
+        self.encoder.addItem("Other encoder… (your own model.onnx)", OTHER)
+        self.encoder.activated.connect(self._encoder_chosen)
         form.addRow("Encoder", self.encoder)
+        self.copy_encoder = QCheckBox("Copy the encoder beside the project (the project folder stays portable)")
+        self.copy_encoder.setEnabled(False)
+        form.addRow("", self.copy_encoder)
         self.target = QLineEdit()
         row = QHBoxLayout()
         row.addWidget(self.target, 1)
@@ -88,6 +96,41 @@ class NewProjectDialog(QDialog):
         self.from_folders.toggled.connect(lambda _: self.refresh_preview())
         if source:
             self.refresh_preview()
+
+    def _encoder_chosen(self, index: int) -> None:
+        if self.encoder.itemData(index) != OTHER:
+            self.copy_encoder.setEnabled(self._own_encoder() is not None)
+            return
+        f, _ = QFileDialog.getOpenFileName(self, "Choose an ONNX encoder (its model.json must lie beside it)", "",
+                                           "ONNX models (*.onnx)")
+        if not f or not self.set_own_encoder(f):
+            self.encoder.setCurrentIndex(0)
+
+    def set_own_encoder(self, path: str) -> bool:
+        """Offer the user's own model (its sidecar is read and checked now; a mistake shows in the note)."""
+        from desktop_app.core.embedding.own_spec import load_spec
+
+        try:
+            spec = load_spec(Path(path))
+        except ShoalError as e:
+            self.note.setText(str(e))
+            return False
+        own = self.encoder.findData(OTHER) - 1
+        if self._own_encoder() is None:
+            own += 1
+            self.encoder.insertItem(own, "", str(Path(path).resolve()))
+        self.encoder.setItemText(own, f"{Path(path).name} — your own {spec.kind} encoder, in {Path(path).parent.name}/")
+        self.encoder.setItemData(own, str(Path(path).resolve()), Qt.ToolTipRole)
+        self.encoder.setItemData(own, str(Path(path).resolve()))
+        self.encoder.setCurrentIndex(own)
+        self.copy_encoder.setEnabled(True)
+        self.note.setText(f"Your own {spec.kind} encoder; the model is loaded and checked when the project is created")
+        return True
+
+    def _own_encoder(self) -> str | None:
+        own = self.encoder.findData(OTHER) - 1
+        data = self.encoder.itemData(own)
+        return data if isinstance(data, str) and data.lower().endswith(".onnx") else None
 
     def _pick_folder(self) -> None:
         d = QFileDialog.getExistingDirectory(self, "Choose a folder of items")
@@ -152,5 +195,7 @@ class NewProjectDialog(QDialog):
 
     def values(self) -> dict:
         return {"path": self.target.text().strip(), "source": self.source.text().strip(), "options": self.options(),
-                "encoder": self.encoder.currentData(),
+                "encoder": None if self.encoder.currentData() == OTHER else self.encoder.currentData(),
+                "copy_encoder": self.copy_encoder.isEnabled() and self.copy_encoder.isChecked()
+                and self.encoder.currentData() == self._own_encoder(),
                 "labels": [s.strip() for s in self.labels.text().split(",") if s.strip()]}

@@ -198,6 +198,8 @@ class SidePanel(QWidget):
         if share <= 0:
             return "no estimate:\naudit picks are off"
         have = sum(1 for a in p.answered_asks() if a[2])
+        if have >= MIN_ANSWERS:
+            return f"{have} audit answers: the estimate\ncomes with the next round"
         return f"estimate after {MIN_ANSWERS} audit answers\n({have} so far; {share:.0%} of each batch)"
 
     def _plot_changes(self, rounds: list[dict]) -> None:

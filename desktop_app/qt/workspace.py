@@ -8,6 +8,7 @@ from desktop_app.qt.grid_view import GridView
 from desktop_app.qt.labeling_view import LabelingView, plain_label
 from desktop_app.qt.review_view import ReviewView
 from desktop_app.qt.side_panel import SidePanel
+from desktop_app.qt.suspects_view import SuspectsView
 
 
 class EmbedStrip(QWidget):
@@ -78,9 +79,11 @@ class Workspace(QWidget):
         self.labeling = LabelingView(pc, lc, images)
         self.grid = GridView(pc, lc, images)
         self.review = ReviewView(pc, lc)
+        self.suspects = SuspectsView(pc, lc, images)
         self.tabs.addTab(self.labeling, "Label")
         self.tabs.addTab(self.grid, "Grid")
         self.tabs.addTab(self.review, "Review")
+        self.tabs.addTab(self.suspects, "Suspicious")
         self.side = SidePanel(pc, lc)
         self.side_scroll = QScrollArea()  # the panel scrolls on short screens instead of forcing a tall window
         self.side_scroll.setWidget(self.side)

@@ -81,6 +81,21 @@ class ItemsMixin(ProjectParts):
         found = by_source or by_uid
         return int(found[0]) if found else None
 
+    def idxs_of(self, item_ids: list[str]) -> dict[str, int]:
+        """idx_of for many ids at once (500 per query): {id: idx} of the ids the project knows. The
+        source's own id first (a usable item before a skipped duplicate), else the item's uid."""
+        out: dict[str, int] = {}
+        for s in range(0, len(item_ids), 500):
+            part = item_ids[s:s + 500]
+            q = (f"SELECT source_id, idx FROM items WHERE source_id IN ({','.join('?' * len(part))}) "
+                 "ORDER BY skip_reason IS NOT NULL DESC, idx DESC")
+            out.update({text(i): int(x) for i, x in self.conn.execute(q, part)})  # the last row written wins
+            rest = [i for i in part if i not in out]
+            if rest:
+                q = f"SELECT uid, idx FROM items WHERE uid IN ({','.join('?' * len(rest))})"
+                out.update({text(i): int(x) for i, x in self.conn.execute(q, rest)})
+        return out
+
     def source_labels(self) -> list[tuple[int, str]]:
         """Labels the source gives its usable items (a skipped row, e.g. a duplicate id, gets none)."""
         return [(int(i), s) for i, s in self.conn.execute(

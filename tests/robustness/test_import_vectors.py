@@ -1,6 +1,6 @@
-"""Parquet shards of (id, vector[, error]) imported into a project: the one import code path that
-`shoal embed --engine ray` uses. Real Parquet files (pyarrow), real projects; bad shards are one
-clear line and store nothing."""
+"""Parquet shards of (id, vector[, error]) imported into a project by `shoal embed --engine ray`,
+through the reader and checks of `shoal import-embeddings` (ops/vectors.py). Real Parquet files
+(pyarrow), real projects; bad shards are one clear line and store nothing."""
 from __future__ import annotations
 
 import numpy as np
@@ -44,16 +44,16 @@ def test_shards_are_imported_by_user_id_and_errors_mark_items(text_project, tmp_
         res = import_shards(p, shard_files(d))
         assert res == {"embedded": 39, "failed": 1, "already_embedded": 0, "rows": 40}
         emb = np.asarray(p.load_embeddings())
-        assert np.array_equal(emb[:39], v[:39])
+        assert np.allclose(emb[:39], v[:39], atol=1e-6)  # stored L2-normalised, as import-embeddings does
         assert p.counts()["n_skipped"] == 1 and p.n_pending_embedding() == 0
         again = import_shards(p, shard_files(d))  # a rerun keeps what is stored
         assert again["embedded"] == 0 and again["already_embedded"] == 39
 
 
 @pytest.mark.parametrize("case, expect", [
-    ("dim", "must have 384 values"), ("nan", "NaN or infinite"), ("unknown", "is not an item"),
-    ("columns", "needs columns 'id' and 'vector'"), ("junk", "not a readable Parquet file"),
-    ("strings", "must be a list of floats")])
+    ("dim", "vectors have 16 values"), ("nan", "NaN, infinite or all-zero"), ("unknown", "not items of this project"),
+    ("columns", "has no column 'id'"), ("junk", "not a readable parquet file"),
+    ("strings", "is not a list column")])
 def test_a_bad_shard_is_one_clear_error_and_stores_nothing(text_project, tmp_path, case, expect):
     from desktop_app.ops.import_vectors import import_shards
 

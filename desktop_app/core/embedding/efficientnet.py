@@ -70,6 +70,13 @@ class EfficientNetLite0Encoder:
             feats[s:s + RUN] = session.run(None, {self._input_name: x})[0].reshape(len(x), -1)  # thread-safe
         return l2_normalise(feats)
 
+    def export_spec(self):
+        """How `export --format onnx` feeds this model (the same preprocessing as encode)."""
+        from desktop_app.core.embedding.own_spec import EncoderSpec
+
+        return EncoderSpec(kind="image", model=self._checked_path(), output=None, pool="none", name=self.name,
+                           size=self.size, layout="NCHW", mean=(MEAN,) * 3, std=(STD,) * 3, scale=1.0)
+
     def _checked_path(self) -> Path:
         if not self.model_path.is_file():
             raise ShoalError(f"image model not found: {self.model_path}")

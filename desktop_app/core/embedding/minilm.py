@@ -66,6 +66,15 @@ class MiniLMEncoder:
                 self._session = ort.InferenceSession(str(model_file()), opts, providers=["CPUExecutionProvider"])
         return self._session, self._tokenizer
 
+    def export_spec(self):
+        """How `export --format onnx` feeds this model (the same tokenizer and pooling as encode)."""
+        from desktop_app.core.embedding.own_spec import EncoderSpec
+
+        return EncoderSpec(kind="text", model=model_file(), output=None, pool="mean", name=self.name,
+                           tokenizer=resource("models", "minilm", "tokenizer.json"), max_length=MAX_TOKENS,
+                           inputs={"input_ids": "input_ids", "attention_mask": "attention_mask",
+                                   "token_type_ids": "token_type_ids"})
+
     def prepare(self, payload) -> str:
         if not isinstance(payload, str) or not payload.strip():
             raise ItemError("empty text")

@@ -1,6 +1,8 @@
 """Encoder name -> class; the default encoder per item kind."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from desktop_app.errors import ShoalError
 
 
@@ -18,6 +20,7 @@ def _efficientnet():
 
 ENCODERS = {"minilm": (_minilm, "text"), "efficientnet-lite0": (_efficientnet, "image")}
 DEFAULT_FOR_KIND = {"text": "minilm", "image": "efficientnet-lite0"}
+OWN = "onnx"  # the user's own ONNX model, described by a sidecar model.json (core.embedding.own_onnx)
 
 
 def encoder_kind(name: str) -> str:
@@ -29,8 +32,18 @@ def encoder_kind(name: str) -> str:
 _cache: dict[str, object] = {}
 
 
-def get_encoder(name: str):
-    """One shared instance per encoder name (sessions are expensive to create)."""
+def get_encoder(name: str, path: str | Path | None = None):
+    """One shared instance per encoder name (sessions are expensive to create). The user's own model
+    (name "onnx") is found at `path` and kept per file (a changed file is loaded and checked again)."""
+    if name == OWN:
+        if path is None:
+            raise ShoalError("this project uses its own ONNX encoder but records no path to it")
+        from desktop_app.core.embedding.own_onnx import OwnOnnxEncoder, files_key
+
+        key = files_key(Path(path))
+        if key not in _cache:
+            _cache[key] = OwnOnnxEncoder(Path(path))
+        return _cache[key]
     encoder_kind(name)
     if name not in _cache:
         _cache[name] = ENCODERS[name][0]()()

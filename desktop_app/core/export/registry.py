@@ -10,6 +10,7 @@ from pathlib import Path
 from desktop_app.core.export.base import ExportData
 from desktop_app.core.export.hf import write_hf
 from desktop_app.core.export.imagefolder import write_imagefolder
+from desktop_app.core.export.onnx_model import write_onnx
 from desktop_app.core.export.tables import write_csv, write_jsonl
 
 BOTH = frozenset({"image", "text"})
@@ -22,6 +23,7 @@ class Exporter:
     kinds: frozenset[str] = BOTH    # the project kinds it serves
     needs_embeddings: bool = False  # ExportData.embeddings is filled for it
     reads_files: bool = False       # it reads the item files, so the source folder must be there
+    needs_model: bool = False       # ExportData.extra["model"] holds the trained model and its encoder
 
 
 EXPORTERS = {
@@ -30,6 +32,7 @@ EXPORTERS = {
     "imagefolder": Exporter(write_imagefolder, "one folder per label with the image files (images only)",
                             kinds=frozenset({"image"}), reads_files=True),
     "hf": Exporter(write_hf, "Hugging Face datasets layout, with embeddings", needs_embeddings=True),
+    "onnx": Exporter(write_onnx, "one ONNX classifier: the encoder and the model from `shoal train`", needs_model=True),
 }
 
 

@@ -22,7 +22,11 @@ class KnnIndex:
     kind = "hnsw"
     probe_atol = 1e-5
 
-    def __init__(self, dim: int, max_elements: int, *, m: int = 16, ef_construction: int = 64, ef: int = 128):
+    def __init__(self, dim: int, max_elements: int, *, m: int = 16, ef_construction: int = 64, ef: int = 128,
+                 threads: int | None = None):
+        """threads: build threads (default: every core). A multi-threaded build inserts items in a
+        racy order, so the graph (and which neighbours a query returns) differs from build to build;
+        threads=1 gives the same graph every time (replays use it)."""
         import hnswlib
 
         self.dim = dim
@@ -30,9 +34,9 @@ class KnnIndex:
         self._lock = threading.Lock()
         self._index = hnswlib.Index(space="ip", dim=dim)
         self._index.init_index(max_elements=max(1, max_elements), M=m, ef_construction=ef_construction,
-                               allow_replace_deleted=False)
+                               allow_replace_deleted=False, random_seed=100)
         self._index.set_ef(ef)
-        self._index.set_num_threads(os.cpu_count() or 1)
+        self._index.set_num_threads(threads or os.cpu_count() or 1)
 
     @property
     def count(self) -> int:
@@ -147,10 +151,11 @@ class ExactIndex:
         return out_ids, out_sim
 
 
-def build_index(vectors: np.ndarray, ids: np.ndarray, progress=None, cancel=None):
-    """An exact index for small sets, HNSW otherwise."""
+def build_index(vectors: np.ndarray, ids: np.ndarray, progress=None, cancel=None, threads: int | None = None):
+    """An exact index for small sets, HNSW otherwise. threads=1: the same graph on every build
+    (deterministic replays); default: every core (a faster build whose graph varies slightly)."""
     if len(ids) < EXACT_BELOW:
         return ExactIndex(vectors, ids)
-    index = KnnIndex(vectors.shape[1], len(ids))
+    index = KnnIndex(vectors.shape[1], len(ids), threads=threads)
     index.add(vectors, ids, progress=progress, cancel=cancel)
     return index
