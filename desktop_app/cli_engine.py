@@ -14,6 +14,13 @@ def add_engine_args(p) -> None:
 
 
 def apply_index(project, args) -> None:
+    """Check the scale options and keep --index as the project's setting."""
+    from desktop_app.errors import ShoalError
+
+    if args.engine == "local" and (args.address or args.workers is not None):
+        raise ShoalError("--address and --workers go with --engine ray")
+    if args.workers is not None and args.workers < 1:
+        raise ShoalError("--workers must be at least 1")
     if getattr(args, "index", None):
         project.set_meta({"index": args.index})
 

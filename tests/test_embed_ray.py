@@ -86,3 +86,13 @@ def test_without_ray_the_flag_says_how_to_install_it(tmp_path):
     assert r.returncode != 0
     assert "pip install 'shoal[cluster]'" in one_clear_line(r.stderr)
     assert _vectors(path)[1]["n_embedded"] == 0
+
+
+@pytest.mark.parametrize("extra, expect", [(["--workers", "2"], "go with --engine ray"),
+                                           (["--address", "ray://x:10001"], "go with --engine ray"),
+                                           (["--engine", "ray", "--workers", "0"], "at least 1")])
+def test_engine_flags_are_checked_before_anything_runs(tmp_path, extra, expect):
+    path = _project(tmp_path, n=20)
+    r = _shoal("embed", path, *extra, timeout=120)
+    assert r.returncode != 0 and expect in one_clear_line(r.stderr)
+    assert _vectors(path)[1]["n_embedded"] == 0
