@@ -108,13 +108,16 @@ def cmd_scan(args):
 
 
 def cmd_embed(args):
+    from desktop_app.cli_engine import apply_index, print_engine, run_engine
     from desktop_app.ops.embed import embed_pending, load_index, reembed
 
     with _open(args.project) as project:
         if args.reembed:
             reembed(project)
+        apply_index(project, args)
         bar, update = _progress_bar("embedding")
-        result = embed_pending(project, progress=update, batch_size=args.batch_size)
+        result = run_engine(project, args, update) if args.engine != "local" else \
+            embed_pending(project, progress=update, batch_size=args.batch_size)
         bar.close()
         index_bar, update = _progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)
@@ -127,6 +130,7 @@ def cmd_embed(args):
         else:
             print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
                   f"{result['per_second']:.0f} items/s)")
+            print_engine(result)
 
 
 def cmd_next(args):
@@ -307,6 +311,9 @@ def add_parsers(sub) -> None:
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
+    from desktop_app.cli_engine import add_engine_args
+
+    add_engine_args(p)
     p = sub.add_parser("next", help="the next batch to label, most informative first")
     p.add_argument("project")
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
