@@ -3,8 +3,8 @@ local engine gives (cosine >= 0.999 on every item), is resumable, and without Ra
 how to install it.
 
 Opt-in: Ray is a heavy optional extra (shoal[cluster], ~100 MB with its deps) and a local runtime
-takes 10-60 s to start on 2 cores, so CI does not install it. Run with SHOAL_RAY_TESTS=1 where
-`ray[data]` is installed; the no-Ray test always runs."""
+takes 10-60 s to start on 2 cores, so a plain `pytest` skips these; `.ci/run` installs the extra and sets
+SHOAL_RAY_TESTS=1, so CI runs them. The no-Ray test always runs."""
 from __future__ import annotations
 
 import os
