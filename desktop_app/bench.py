@@ -42,7 +42,8 @@ def run_bench(args) -> int:
                cores=len(os.sched_getaffinity(0)), loadavg_start=round(os.getloadavg()[0], 2))
     try:
         _selection_figures(res, work, args)
-        _project_figures(res, work)
+        if not getattr(args, "skip_project", False):
+            _project_figures(res, work)
         if not args.skip_embedding:
             _throughput(res, work, n)
             rss_items = int(getattr(args, "rss_items", 10_000))
@@ -58,29 +59,60 @@ def run_bench(args) -> int:
     return 0
 
 
+PER_KIND = ("index_build_s", "index_recall_at_100", "index_query_ms", "index_peak_rss_mb", "round_p50_ms",
+            "round_p95_ms", "round_cpu_p50_ms", "round_cpu_p95_ms", "pool_size", "peak_rss_mb")
+
+
+def _kinds_to_measure(choice: str, n: int) -> tuple[str, list[str]]:
+    """(the kind whose figures are the plain keys, every kind to measure)."""
+    from desktop_app.core.index import kinds
+
+    main = kinds.choose("auto" if choice == "both" else choice, n)
+    return main, ([main] + [k for k in kinds.INDEX_KINDS if k != main]) if choice == "both" else [main]
+
+
 def _selection_figures(res: dict, work: Path, args) -> None:
+    import gc
+
+    from desktop_app.benchmarks_scale.common import reset_peak_rss
+
     n, dim = res["items"], res["dim"]
     emb_path = work / "embeddings.npy"
     t = time.perf_counter()
     truth = write_npy(make_mixture(dim), n, emb_path)
     np.save(work / "truth.npy", truth)
     log(f"{n:,} synthetic {dim}-d embeddings in {time.perf_counter() - t:.0f}s")
-    index, res["index_build_s"] = index_bench.build(emb_path, n, dim)
-    log(f"HNSW build {res['index_build_s']:.1f}s")
+    main, measure = _kinds_to_measure(getattr(args, "index", "both"), n)
+    res["index_kind"] = main
+    for kind in reversed(measure):  # the main kind last: its index is the one the project figures use
+        reset_peak_rss()  # each kind's peak on its own (the other kind's index is freed first)
+        figures = _one_index(res, work, args, kind, emb_path, truth, gui=not args.skip_gui and kind == main)
+        res.update({f"{kind}_{key}": figures.get(key) for key in PER_KIND})
+        if kind == main:
+            res.update(figures)
+        gc.collect()
+
+
+def _one_index(res: dict, work: Path, args, kind: str, emb_path: Path, truth: np.ndarray, gui: bool) -> dict:
+    n, dim = res["items"], res["dim"]
+    out: dict = {}
+    index, out["index_build_s"] = index_bench.build(emb_path, n, dim, kind=kind)
+    log(f"{kind} build {out['index_build_s']:.1f}s")
     rec = index_bench.recall_at(index, emb_path, n, n_queries=min(1000, n))
-    res["index_recall_at_100"], res["index_query_ms"] = rec["recall"], rec["query_ms_per_item"]
-    res["index_peak_rss_mb"] = peak_rss_mb()
-    log(f"recall@100 {rec['recall']:.4f}")
+    out["index_recall_at_100"], out["index_query_ms"] = rec["recall"], rec["query_ms_per_item"]
+    out["index_peak_rss_mb"] = peak_rss_mb()
+    log(f"{kind} recall@100 {rec['recall']:.4f}, peak RSS {out['index_peak_rss_mb']:.0f} MB")
     emb = RowFile.from_memmap(np.load(emb_path, mmap_mode="r"))  # as open_session reads them
     rounds = run_rounds(emb, truth, index, res["labels"], res["rounds"])
     session = rounds.pop("session")
-    res.update(rounds)
-    log(f"rounds p50 {res['round_p50_ms']:.0f} ms, p95 {res['round_p95_ms']:.0f} ms, pool {res['pool_size']:,}")
-    if not args.skip_gui:
-        res.update(_gui_stall(session, truth, emb_path, n, dim, with_text=not args.skip_embedding))
-        log(f"GUI stall p99 {res['gui_stall_p99_ms']:.1f} ms")
+    out.update(rounds)
+    log(f"{kind} rounds p50 {out['round_p50_ms']:.0f} ms, p95 {out['round_p95_ms']:.0f} ms, pool {out['pool_size']:,}")
+    if gui:
+        out.update(_gui_stall(session, truth, emb_path, n, dim, with_text=not args.skip_embedding))
+        log(f"GUI stall p99 {out['gui_stall_p99_ms']:.1f} ms")
     index.save(work / "index.bin")
-    res["peak_rss_mb"] = peak_rss_mb()
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
 
 
 def _gui_stall(session, truth, emb_path: Path, n: int, dim: int, with_text: bool) -> dict:
@@ -116,7 +148,7 @@ def _gui_stall(session, truth, emb_path: Path, n: int, dim: int, with_text: bool
 def _project_figures(res: dict, work: Path) -> None:
     project = work / "bench.shoal"
     made = project_bench.in_subprocess("make", str(project), str(work / "embeddings.npy"), str(work / "truth.npy"),
-                                       str(work / "index.bin"), str(res["labels"]))
+                                       str(work / "index.bin"), str(res["labels"]), res["index_kind"])
     res.update(made)
     log(f"project of {res['items']:,} items written in {made['make_project_s']:.0f}s")
     opened = project_bench.in_subprocess("open", str(project))

@@ -108,13 +108,16 @@ def cmd_scan(args):
 
 
 def cmd_embed(args):
+    from desktop_app.cli_engine import apply_index, print_engine, run_engine
     from desktop_app.ops.embed import embed_pending, load_index, reembed
 
     with _open(args.project) as project:
         if args.reembed:
             reembed(project)
+        apply_index(project, args)
         bar, update = _progress_bar("embedding")
-        result = embed_pending(project, progress=update, batch_size=args.batch_size)
+        result = run_engine(project, args, update) if args.engine != "local" else \
+            embed_pending(project, progress=update, batch_size=args.batch_size)
         bar.close()
         index_bar, update = _progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)
@@ -127,6 +130,7 @@ def cmd_embed(args):
         else:
             print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
                   f"{result['per_second']:.0f} items/s)")
+            print_engine(result)
 
 
 def cmd_next(args):
@@ -288,6 +292,7 @@ def cmd_bench(args):
 
 def add_parsers(sub) -> None:
     from desktop_app.core.export.registry import EXPORTERS
+    from desktop_app.core.selection.registry import strategy_help
     from desktop_app.core.sources.registry import suffix_list
 
     p = sub.add_parser("new", help="create a project from a folder or file")
@@ -306,10 +311,13 @@ def add_parsers(sub) -> None:
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
+    from desktop_app.cli_engine import add_engine_args
+
+    add_engine_args(p)
     p = sub.add_parser("next", help="the next batch to label, most informative first")
     p.add_argument("project")
     p.add_argument("-n", type=int, help="batch size (default: the project's setting)")
-    p.add_argument("--strategy", help="override the project's strategy")
+    p.add_argument("--strategy", metavar="NAME", help="override the project's strategy: " + strategy_help())
     p.add_argument("--json", action="store_true")
     p.add_argument("--peek", action="store_true",
                    help="show the current batch without starting a round or writing anything")
@@ -346,7 +354,8 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("simulate", help="replay labeling with known labels to compare strategies")
     p.add_argument("source")
     _source_args(p)
-    p.add_argument("--strategy", action="append")
+    p.add_argument("--strategy", action="append", metavar="NAME",
+                   help="replay with this strategy (repeat for several): " + strategy_help())
     p.add_argument("--budget", type=int, default=300)
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--init", type=int, default=10)

@@ -1,20 +1,22 @@
-"""`shoal settings PROJECT [--batch-size N] [--k N] [--strategy S] [--audit-share F]`: the project's
-labeling settings (the GUI's Settings box), shown or changed."""
+"""`shoal settings PROJECT [--batch-size N] [--k N] [--strategy S] [--audit-share F] [--index KIND]`: the
+project's labeling settings (the GUI's Settings box) and its kNN index kind, shown or changed."""
 from __future__ import annotations
 
 from desktop_app.errors import ShoalError
 
 
 def register(sub) -> dict:
-    from desktop_app.core.selection.registry import STRATEGIES
+    from desktop_app.core.selection.registry import STRATEGIES, strategy_help
 
     p = sub.add_parser("settings", help="show or change batch size, k, strategy and audit share")
     p.add_argument("project")
     p.add_argument("--batch-size", type=int, help="items per batch (1-500)")
     p.add_argument("--k", type=int, help="neighbours per labeled item in the SEALS pool (5-1000)")
-    p.add_argument("--strategy", choices=list(STRATEGIES), help="how batches are chosen")
+    p.add_argument("--strategy", choices=list(STRATEGIES), help="how batches are chosen: " + strategy_help())
     p.add_argument("--audit-share", type=float,
                    help="share of each batch drawn at random for the accuracy estimate (0-0.5; 0: no estimate)")
+    p.add_argument("--index", choices=["auto", "hnsw", "usearch"],
+                   help="kNN index: hnswlib float32, usearch int8 (half the memory), or auto (usearch from 2M items)")
     p.add_argument("--json", action="store_true")
     return {"settings": cmd_settings}
 
@@ -26,14 +28,16 @@ def current(project) -> dict:
     from desktop_app.ops.loop import audit_share
 
     return {"batch_size": int(project.meta("batch_size", 20)), "k": int(project.meta("k", 100)),
-            "strategy": project.meta("strategy", "seals"), "audit_share": audit_share(project)}
+            "strategy": project.meta("strategy", "seals"), "audit_share": audit_share(project),
+            "index": project.meta("index", "auto"), "index_kind": project.meta("index_kind")}
 
 
 def cmd_settings(args):
     from desktop_app.store.project import Project
 
     changes = {k: v for k, v in (("batch_size", args.batch_size), ("k", args.k), ("strategy", args.strategy),
-                                 ("audit_share", args.audit_share)) if v is not None}
+                                 ("audit_share", args.audit_share),
+                                 ("index", getattr(args, "index", None))) if v is not None}
     for key, value in changes.items():
         if key in LIMITS and not LIMITS[key][0] <= value <= LIMITS[key][1]:
             lo, hi = LIMITS[key]

@@ -185,3 +185,12 @@ def test_excluding_the_current_batch_keeps_its_answered_labels():
     picks = s.select(4, "seals", exclude=batch)
     assert not {p.idx for p in picks} & set(batch.tolist())
     assert all(p.kind != "cold-start" for p in picks)
+
+
+def test_each_strategy_carries_its_facts_and_help():
+    from desktop_app.core.selection.registry import NO_AUDIT, REGISTRY, USES_ANCHORS, strategy_help
+
+    assert all(s.help and callable(s.fn) for s in REGISTRY.values())
+    assert USES_POOL == {n for n, s in REGISTRY.items() if s.uses_pool}
+    assert USES_ANCHORS <= USES_POOL and NO_AUDIT == {"search"}
+    assert all(f"{n}: " in strategy_help() for n in REGISTRY)

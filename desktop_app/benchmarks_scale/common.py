@@ -21,6 +21,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def reset_peak_rss() -> None:
+    """Start VmHWM afresh (Linux: 5 > /proc/self/clear_refs), so one process can measure the
+    peak of two phases in turn; where it cannot be reset the figure stays the process's peak."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def current_rss_mb() -> float:
     try:
         with open("/proc/self/statm") as f:

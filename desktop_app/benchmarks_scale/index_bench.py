@@ -1,4 +1,4 @@
-"""HNSW build time and recall@k against exact search, on rows streamed from a .npy file."""
+"""Index build time (hnswlib or usearch) and recall@k against exact search, on rows streamed from a .npy file."""
 from __future__ import annotations
 
 import time
@@ -8,15 +8,15 @@ import numpy as np
 
 from desktop_app.benchmarks_scale.common import log, peak_rss_mb
 from desktop_app.benchmarks_scale.synth import read_rows
-from desktop_app.core.index.hnsw import KnnIndex
+from desktop_app.core.index import kinds
 
 STREAM = 50_000
 GT_STREAM = 20_000
 
 
-def build(path: Path, n: int, dim: int, progress: bool = True) -> tuple[KnnIndex, float]:
-    """Build the index the app builds (KnnIndex defaults), timing only the insertions."""
-    index = KnnIndex(dim, n)
+def build(path: Path, n: int, dim: int, progress: bool = True, kind: str = "hnsw"):
+    """Build the index the app builds (the kind's defaults), timing only the insertions."""
+    index = kinds.new_index(kind, dim, n)
     spent = 0.0
     for start in range(0, n, STREAM):
         rows = read_rows(path, start, min(n, start + STREAM))
@@ -24,7 +24,7 @@ def build(path: Path, n: int, dim: int, progress: bool = True) -> tuple[KnnIndex
         index.add(rows, np.arange(start, start + len(rows)))
         spent += time.perf_counter() - t
         if progress and (start // STREAM) % 4 == 3:
-            log(f"index: {start + len(rows):,}/{n:,} rows in {spent:.0f}s, peak RSS {peak_rss_mb():.0f} MB")
+            log(f"{kind} index: {start + len(rows):,}/{n:,} rows in {spent:.0f}s, peak RSS {peak_rss_mb():.0f} MB")
     return index, spent
 
 

@@ -25,7 +25,7 @@ BATCH = 20
 
 
 def make(project_path: Path, emb_path: Path, truth: Path, index_file: Path | None, n_labels: int,
-         seed: int = 0) -> dict:
+         seed: int = 0, kind: str = "hnsw") -> dict:
     from desktop_app.core.embedding.registry import get_encoder
     from desktop_app.core.learning.heads import LinearHead
     from desktop_app.core.sources.base import ItemRecord
@@ -41,7 +41,7 @@ def make(project_path: Path, emb_path: Path, truth: Path, index_file: Path | Non
     enc = get_encoder("minilm")
     meta = {"source": str(emb_path), "source_root": str(emb_path.parent), "kind": "text", "reader": "bench",
             "source_options": {}, "encoder": "minilm", "encoder_identity": enc.identity(), "dim": dim,
-            **DEFAULT_SETTINGS}
+            **DEFAULT_SETTINGS, "index": kind}
     project = Project.create(project_path, meta)
     with project:
         for start in range(0, n, CHUNK):
@@ -59,7 +59,7 @@ def make(project_path: Path, emb_path: Path, truth: Path, index_file: Path | Non
         project.load_embeddings()  # builds the .npy cache, as the first open after `shoal embed` does
         if index_file is not None:
             shutil.copyfile(index_file, project.cache_dir / "index.bin")
-            remember_index(project, np.arange(n, dtype=np.int64))
+            remember_index(project, np.arange(n, dtype=np.int64), kind=kind)
         # the last session: a batch was selected (queue and pool saved), then answered
         batch = next_batch(project, n=BATCH, session=open_session(project))
         project.set_labels([(b["idx"], names[y[b["idx"]]], "labeled") for b in batch], origin="bench")
@@ -105,7 +105,7 @@ def main(argv: list[str]) -> None:
     cmd = argv[0]
     if cmd == "make":
         res = make(Path(argv[1]), Path(argv[2]), Path(argv[3]), Path(argv[4]) if argv[4] != "-" else None,
-                   int(argv[5]))
+                   int(argv[5]), kind=argv[6] if len(argv) > 6 else "hnsw")
     else:
         res = open_first(Path(argv[1]), queue=cmd == "open-queue")
     print(json.dumps(res))

@@ -9,7 +9,8 @@ import numpy as np
 
 from desktop_app.core.embedding.batch import finish_encode, start_prepare
 from desktop_app.core.embedding.registry import get_encoder
-from desktop_app.core.index.hnsw import EXACT_BELOW, ExactIndex, KnnIndex
+from desktop_app.core.index import kinds
+from desktop_app.core.index.hnsw import EXACT_BELOW, ExactIndex
 from desktop_app.errors import ItemError, ShoalError
 from desktop_app.store import sidecar
 from desktop_app.store.project import Project
@@ -145,8 +146,8 @@ def embedded_mask(project: Project) -> np.ndarray:
     return mask
 
 
-def remember_index(project: Project, ids: np.ndarray, crc: int | None = None) -> None:
-    """Record which items the saved index file (cache_dir/index.bin) holds, and its checksum."""
+def remember_index(project: Project, ids: np.ndarray, crc: int | None = None, kind: str = "hnsw") -> None:
+    """Record which items the saved index file (cache_dir/index.bin) holds, its kind and checksum."""
     from desktop_app.core.index.hnsw import file_crc
 
     ids = np.asarray(ids, np.int64)
@@ -156,7 +157,7 @@ def remember_index(project: Project, ids: np.ndarray, crc: int | None = None) ->
     sidecar.save_npy(project.cache_dir / "index_ids.npy", ids)
     sidecar.write_json(project.cache_dir / "index.json", {
         "identity": project.meta("encoder_identity"), "project_id": project.meta("project_id"),
-        "count": int(len(ids)), "crc": int(crc), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+        "kind": kind, "count": int(len(ids)), "crc": int(crc), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
 
 
 def load_index(project: Project, embeddings: np.ndarray, progress: Progress | None = None,
@@ -170,6 +171,7 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
     ids = np.flatnonzero(embedded_mask(project))
     if len(ids) < EXACT_BELOW:
         return ExactIndex(np.asarray(embeddings[ids]), ids)
+    kind = index_kind(project, len(ids))
     cache = project.cache_dir
     identity = project.meta("encoder_identity")
     project_id = project.meta("project_id")
@@ -179,24 +181,26 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
         index, known = None, np.zeros(n, bool)
         try:
             info = sidecar.read_json(cache / "index.json")
-            if info["identity"] == identity and info.get("project_id") == project_id:
+            if (info["identity"] == identity and info.get("project_id") == project_id
+                    and info.get("kind", "hnsw") == kind):  # a switch of kind rebuilds
                 known_ids = sidecar.load_npy(cache / "index_ids.npy")
                 if len(known_ids) and (known_ids.max() >= n or not np.all(np.isin(known_ids, ids))):
                     raise ValueError("index holds items that are gone")
                 # the checksum is always verified (about 1 GB/s, small next to loading): a flipped bit
                 # that kept size and mtime would otherwise reach hnswlib, which crashes on it
-                index = KnnIndex.load(sidecar.plain(cache / "index.bin"), embeddings.shape[1],
-                                      crc=int(info["crc"]))
+                index = kinds.load(kind, sidecar.plain(cache / "index.bin"), embeddings.shape[1],
+                                   crc=int(info["crc"]))
                 if index.count != len(known_ids):
                     raise ValueError("index and its id list disagree")
                 probe = np.unique(known_ids[np.linspace(0, len(known_ids) - 1, 64).astype(np.int64)])
-                if len(probe) and not np.allclose(index.vectors(probe), embeddings[probe], atol=1e-5):
+                if len(probe) and not np.allclose(index.vectors(probe), embeddings[probe],
+                                                                      atol=kinds.probe_atol(index)):
                     raise ValueError("index was built from other embeddings (re-embedded)")
                 known[known_ids] = True
         except (OSError, ValueError, KeyError, TypeError, RuntimeError):
             index, known = None, np.zeros(n, bool)
         if index is None:
-            index = KnnIndex(embeddings.shape[1], len(ids))
+            index = kinds.new_index(kind, embeddings.shape[1], len(ids))
         new = ids[~known[ids]]
         if len(new):
             if progress:
@@ -209,7 +213,7 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
                     return index
             try:
                 crc = index.save(cache / "index.bin")
-                remember_index(project_ids_only, ids, crc)
+                remember_index(project_ids_only, ids, crc, kind)
             except (OSError, ShoalError):  # a full disk or read-only cache: this index works from memory,
                 pass                           # and a stale index.json fails the checksum next time
         return index
@@ -220,6 +224,18 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
 
         return LazyIndex(build, embeddings.shape[1], start=False)
     return build()
+
+
+def index_kind(project: Project, n: int) -> str:
+    """The kNN index kind for n embedded items under the project's `index` setting (auto by default);
+    the kind in use is recorded in the project as `index_kind`."""
+    try:
+        kind = kinds.choose(project.meta("index", "auto"), n)
+    except ValueError as e:
+        raise ShoalError(f"{e}; or choose another with `shoal settings PROJECT --index auto`") from None
+    if not project.readonly and project.meta("index_kind") != kind:
+        project.set_meta({"index_kind": kind})
+    return kind
 
 
 class _CacheOnly:

@@ -112,11 +112,10 @@ def _read_parquet(path: Path, id_column: str | None, vector_column: str | None) 
     return [str(i) for i in ids], _checked_array(flat.reshape(len(ids), max(d, 1)) if len(ids) else flat.reshape(0, 1), path)
 
 
-def import_vectors(project: Project, ids: list[str], vectors: np.ndarray, name: str = "external",
-                   replace: bool = False) -> dict:
-    """Store `vectors` (row i belongs to item `ids[i]`), L2-normalised, as the project's embeddings.
-    Refuses (ShoalError, nothing written) a count mismatch, repeated or unknown ids, NaN/inf/zero rows,
-    another dimension than the vectors already imported, and vectors of another encoder unless `replace`."""
+def match_ids(project: Project, ids: list[str], vectors: np.ndarray) -> dict[str, int]:
+    """{id: idx} for vectors row-aligned with `ids`, after the checks every import makes (also
+    `shoal embed --engine ray`'s shards, ops/import_vectors.py): one id per row, no repeated id,
+    no NaN/inf/all-zero row, every id an item of the project. ShoalError otherwise."""
     n, d = vectors.shape
     if len(ids) != n:
         raise ShoalError(f"{_plural(n, 'vector')} but {_plural(len(ids), 'id')}: give one id per row, in row order")
@@ -143,6 +142,16 @@ def import_vectors(project: Project, ids: list[str], vectors: np.ndarray, name: 
         shown = ", ".join(repr(u) for u in unknown[:5])
         raise ShoalError(f"{_plural(len(unknown), 'id')} of {n} are not items of this project (e.g. {shown}); "
                          "ids must be the ones `shoal export` and `shoal next` show; nothing was imported")
+    return where
+
+
+def import_vectors(project: Project, ids: list[str], vectors: np.ndarray, name: str = "external",
+                   replace: bool = False) -> dict:
+    """Store `vectors` (row i belongs to item `ids[i]`), L2-normalised, as the project's embeddings.
+    Refuses (ShoalError, nothing written) a count mismatch, repeated or unknown ids, NaN/inf/zero rows,
+    another dimension than the vectors already imported, and vectors of another encoder unless `replace`."""
+    n, d = vectors.shape
+    where = match_ids(project, ids, vectors)
     identity = f"{IMPORTED}:{name}"
     encoder, stored, have = project.meta("encoder"), project.meta("encoder_identity"), project.counts()["n_embedded"]
     fresh = replace or have == 0

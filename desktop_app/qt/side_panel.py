@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.core.selection.registry import STRATEGIES
+from desktop_app.core.selection.registry import REGISTRY
 from desktop_app.core.stopping import recommendation
 from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
@@ -89,7 +89,9 @@ class SidePanel(QWidget):
         box = QGroupBox("Settings")
         form = QFormLayout(box)
         self.strategy = QComboBox()
-        self.strategy.addItems(list(STRATEGIES))
+        for i, (name, strat) in enumerate(REGISTRY.items()):
+            self.strategy.addItem(name)
+            self.strategy.setItemData(i, strat.help, Qt.ToolTipRole)
         self.strategy.setToolTip("How the next batch is chosen (seals: uncertain items among the kNN of labels)")
         self.batch = QSpinBox(minimum=1, maximum=500)
         self.k = QSpinBox(minimum=5, maximum=1000, singleStep=10)

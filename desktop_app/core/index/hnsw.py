@@ -19,6 +19,9 @@ EXACT_BELOW = 5000  # below this many items a brute-force search is fast and exa
 class KnnIndex:
     """Cosine kNN over L2-normalised float32 rows, keyed by item index (int)."""
 
+    kind = "hnsw"
+    probe_atol = 1e-5
+
     def __init__(self, dim: int, max_elements: int, *, m: int = 16, ef_construction: int = 64, ef: int = 128,
                  threads: int | None = None):
         """threads: build threads (default: every core). A multi-threaded build inserts items in a

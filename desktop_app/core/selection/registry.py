@@ -1,5 +1,8 @@
-"""Strategy name -> stateless function (ctx, n) -> list[Pick]."""
+"""Strategy name -> Strategy(stateless function (ctx, n) -> list[Pick], and its facts)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 from desktop_app.core.selection.hybrid import hybrid
 from desktop_app.core.selection.kcenter import kcenter
@@ -8,24 +11,44 @@ from desktop_app.core.selection.seals import seals, seals_plain
 from desktop_app.core.selection.search import search
 from desktop_app.core.selection.uncertain import entropy, least_confidence, margin
 
-STRATEGIES = {
-    "seals": seals,
-    "seals-plain": seals_plain,
-    "hybrid": hybrid,
-    "search": search,
-    "entropy": entropy,
-    "margin": margin,
-    "least-confidence": least_confidence,
-    "kcenter": kcenter,
-    "random": random_pick,
+
+@dataclass(frozen=True)
+class Strategy:
+    """A selection strategy and the facts the session and the interfaces need about it. A new strategy is
+    one module with its function plus one line here."""
+    fn: Callable
+    help: str
+    uses_pool: bool = False      # candidates come from the SEALS kNN pool (the session keeps it up to date)
+    uses_anchors: bool = False   # also gets representatives of regions with no label yet (ctx.anchors)
+    audit: bool = True           # batches get audit picks (not "find more of": it asks for positives only)
+
+
+REGISTRY: dict[str, Strategy] = {
+    "seals": Strategy(seals, "uncertain items among the kNN of labeled items, plus unlabeled regions (default)",
+                      uses_pool=True, uses_anchors=True),
+    "seals-plain": Strategy(seals_plain, "SEALS as published: uncertain items among the kNN of labeled items",
+                            uses_pool=True),
+    "hybrid": Strategy(hybrid, "like seals, with a share of medium-uncertainty pool items (fewer outliers)",
+                       uses_pool=True, uses_anchors=True),
+    "search": Strategy(search, "find more of one label: the items most likely to carry it", uses_pool=True,
+                       uses_anchors=True, audit=False),
+    "entropy": Strategy(entropy, "full pool, highest entropy of the class probabilities"),
+    "margin": Strategy(margin, "full pool, smallest gap between the top two classes"),
+    "least-confidence": Strategy(least_confidence, "full pool, lowest top-class probability"),
+    "kcenter": Strategy(kcenter, "coverage: the items farthest from everything labeled (k-center greedy)"),
+    "random": Strategy(random_pick, "uniformly at random (a baseline)"),
 }
 
-# strategies whose candidates come from the SEALS kNN pool (the session keeps it up to date)
-USES_POOL = {"seals", "seals-plain", "hybrid", "search"}
-# strategies whose batches get no audit picks: "find more of" asks for positives only
-NO_AUDIT = {"search"}
-# strategies that also get representatives of regions with no label yet (ctx.anchors)
-USES_ANCHORS = {"seals", "hybrid", "search"}
+# derived views, for the callers that only need one fact
+STRATEGIES = {name: s.fn for name, s in REGISTRY.items()}
+USES_POOL = {name for name, s in REGISTRY.items() if s.uses_pool}
+NO_AUDIT = {name for name, s in REGISTRY.items() if not s.audit}
+USES_ANCHORS = {name for name, s in REGISTRY.items() if s.uses_anchors}
+
+
+def strategy_help() -> str:
+    """One line per strategy, for --help and tooltips."""
+    return "; ".join(f"{name}: {s.help}" for name, s in REGISTRY.items())
 
 
 def get_strategy(name: str):
