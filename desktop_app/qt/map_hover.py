@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.qt.label_bar import plain_tip
 
 HOVER_PX = 96
 
 
-class HoverPane(QLabel):
+class HoverPane(QWidget):
     def __init__(self, pc, lc, images=None, parent=None):
         super().__init__(parent)
         self.pc, self.lc, self.images = pc, lc, images
         self.idx: int | None = None
-        self.setTextFormat(Qt.PlainText)
-        self.setStyleSheet("font-size: 11px;")
         self.setFixedWidth(180)
-        self.setWordWrap(True)
-        self.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.pic = QLabel()
+        self.caption = QLabel()
+        self.caption.setTextFormat(Qt.PlainText)
+        self.caption.setStyleSheet("font-size: 11px;")
+        self.caption.setWordWrap(True)
+        self.caption.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        lay.addWidget(self.pic)
+        lay.addWidget(self.caption, 1)
         if images is not None:
             images.loaded.connect(self._image_loaded)
 
@@ -35,6 +41,11 @@ class HoverPane(QLabel):
         self.idx = None
         self.clear()
 
+    def clear(self) -> None:
+        self.pic.clear()
+        self.pic.hide()
+        self.caption.clear()
+
     def refresh(self) -> None:
         project, idx = self.pc.project, self.idx
         item = project.item(idx) if project is not None and idx is not None else None
@@ -45,11 +56,14 @@ class HoverPane(QLabel):
         if project.meta("kind") == "image" and self.images is not None:
             img = self.images.get(project.item_path(item["path"]), HOVER_PX)
             if img is not None and not img.isNull():
-                self.setPixmap(QPixmap.fromImage(img).scaled(HOVER_PX, HOVER_PX, Qt.KeepAspectRatio,
-                                                             Qt.SmoothTransformation))
+                self.pic.setPixmap(QPixmap.fromImage(img).scaled(HOVER_PX, HOVER_PX, Qt.KeepAspectRatio,
+                                                                 Qt.SmoothTransformation))
+                self.pic.show()
+                self.caption.setText(caption)
                 self.setToolTip(plain_tip(caption))
                 return
-        self.setText(caption + "\n\n" + (item.get("text") or "")[:400])
+        self.pic.hide()
+        self.caption.setText(caption + "\n\n" + (item.get("text") or "")[:400])
 
     def _image_loaded(self, path: str, size: int) -> None:
         if size == HOVER_PX and self.idx is not None:

@@ -14,6 +14,18 @@ from desktop_app.cli import main
 pytest.importorskip("umap")
 
 
+def _hover(qtbot, view, target) -> None:
+    """A real mouse move onto a drawn point (pyqtgraph's hover follows mouse moves)."""
+    vb = view.plot.getPlotItem().getViewBox()
+    at = view.plot.mapFromScene(vb.mapViewToScene(QPointF(target.pos().x(), target.pos().y())))
+    port = view.plot.viewport()
+    for dx in (-6, -3, 0):
+        pos = QPointF(at.x() + dx, at.y())
+        QApplication.sendEvent(port, QMouseEvent(QEvent.MouseMove, pos, port.mapToGlobal(pos), Qt.NoButton,
+                                                 Qt.NoButton, Qt.NoModifier))
+        qtbot.wait(30)
+
+
 def test_map_colours_by_guess_uncertainty_audit_and_hover_shows_the_item(qtbot, window, tmp_path, text_csv):
     path = tmp_path / "p.shoal"
     assert main(["new", str(path), "--source", str(text_csv), "--id-column", "id", "--label-column", "label"]) == 0
@@ -45,17 +57,26 @@ def test_map_colours_by_guess_uncertainty_audit_and_hover_shows_the_item(qtbot, 
 
     target = view.scatter.points()[3]
     item = project.item(int(target.data()))
-    vb = view.plot.getPlotItem().getViewBox()
-    at = view.plot.mapFromScene(vb.mapViewToScene(QPointF(target.pos().x(), target.pos().y())))
-    port = view.plot.viewport()
-    for dx in (-6, -3, 0):                                        # a real mouse move onto the point
-        pos = QPointF(at.x() + dx, at.y())
-        QApplication.sendEvent(port, QMouseEvent(QEvent.MouseMove, pos, port.mapToGlobal(pos), Qt.NoButton,
-                                                 Qt.NoButton, Qt.NoModifier))
-        qtbot.wait(30)
-    qtbot.waitUntil(lambda: view.hover.text() != "", timeout=5000)
+    _hover(qtbot, view, target)
+    qtbot.waitUntil(lambda: view.hover.caption.text() != "", timeout=5000)
     hovered = project.item(view.hover.idx)
-    assert view.hover.text().startswith(hovered["id"]) and (hovered["text"] or "")[:30] in view.hover.text()
+    assert view.hover.caption.text().startswith(hovered["id"]) and (hovered["text"] or "")[:30] in view.hover.caption.text()
     assert np.allclose(view.map.xy[list(view.map.idx).index(view.hover.idx)],
                        view.map.xy[list(view.map.idx).index(int(target.data()))], atol=1.0) or hovered == item
     shot(view, "map-hover.png")
+
+
+def test_hovering_an_image_point_shows_its_thumbnail(qtbot, window, tmp_path, labeled_image_folder):
+    path = tmp_path / "i.shoal"
+    assert main(["new", str(path), "--source", str(labeled_image_folder), "--labels-from-folders"]) == 0
+    assert main(["embed", str(path)]) == 0
+    window.pc.open(str(path))
+    wait_model(qtbot, window)
+    view = window.work.map
+    qtbot.keyClick(window, Qt.Key_5, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: view.map is not None, timeout=TIMEOUT_MS * 2)
+    _hover(qtbot, view, view.scatter.points()[5])
+    qtbot.waitUntil(lambda: view.hover.pic.pixmap() is not None and not view.hover.pic.pixmap().isNull(), timeout=10_000)
+    item = window.pc.project.item(view.hover.idx)
+    assert item["path"] in view.hover.toolTip() and view.hover.caption.text().startswith(item["path"])
+    shot(view, "map-hover-image.png")
