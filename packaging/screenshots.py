@@ -80,7 +80,7 @@ def main(argv=None) -> int:
     for _ in range(3 * 20 + 6):
         wait(lambda: w.pc.current() is not None)
         cur = w.pc.current()
-        w.lc.press_digit(names.index(truth[Path(cur["path"]).name]) + 1)
+        w.lc.press_digit(names.index(truth[Path(cur.path).name]) + 1)
         spin(0.02)
     wait(lambda: not w.pc.runner.busy("round") and w.pc.current() is not None)
     spin(1.0)
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
         text_truth = {r["id"]: r["label"] for r in csv.DictReader(f)}
     for i in range(2 * 20 + 3):
         wait(lambda: w.pc.current() is not None)
-        w.lc.press_digit(text_names.index(text_truth[w.pc.current()["id"]]) + 1)
+        w.lc.press_digit(text_names.index(text_truth[w.pc.current().id]) + 1)
         spin(0.02)
     wait(lambda: not w.pc.runner.busy("round") and w.pc.current() is not None)
     shot(w, "labeling-text")
