@@ -171,3 +171,16 @@ def test_an_item_opened_from_another_view_comes_in_at_the_cursor_with_its_note()
     q.finish()
     q.insert_current(BatchEntry(idx=8, id="item8"))
     assert q.idxs()[-1] == 8 and q.current().idx == 8 and 8 not in q.answered
+
+
+def test_forward_stays_in_the_batch_and_next_unanswered_wraps():
+    q = LabelingQueue(entries(1, 2, 3, 4))
+    q.advance()                      # 1 answered, cursor on 2
+    q.mark(3)                        # 3 answered in the grid
+    assert q.forward() and q.current().idx == 3
+    assert q.forward() and q.current().idx == 4
+    assert not q.forward() and q.current().idx == 4   # browsing never ends the batch
+    assert q.next_unanswered() and q.current().idx == 2  # wraps to the first open one
+    q.mark(2)
+    q.mark(4)
+    assert not q.next_unanswered() and q.current().idx == 2

@@ -127,15 +127,29 @@ class LabelingQueue:
             self.pos += 1
         return self.current()
 
-    def forward(self) -> None:
-        if self.pos < len(self.entries):
+    def forward(self) -> bool:
+        """Next entry of the batch; never past the last one (the batch ends by answering, not browsing)."""
+        if self.pos + 1 < len(self.entries):
             self.pos += 1
+            return True
+        return False
 
     def back(self) -> bool:
         if self.pos <= 0:
             return False
         self.pos = min(self.pos, len(self.entries)) - 1
         return True
+
+    def next_unanswered(self) -> bool:
+        """Put the cursor on the next entry with no answer (after the cursor, then from the start).
+        False when every entry of the batch is answered."""
+        n = len(self.entries)
+        for step in range(1, n + 1):
+            i = (self.pos + step) % n
+            if self.entries[i].idx not in self.answered:
+                self.pos = i
+                return True
+        return False
 
     def jump(self, idx: int) -> bool:
         """Put the cursor on item `idx` (an undone answer shows its item again). False when not in the batch."""

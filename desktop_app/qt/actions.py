@@ -25,6 +25,8 @@ SPEC = [
     ("accept", "&Label", "&Accept the model's guess", ["Return", "Enter"],
      "Give the item the label the model guesses (in the Suspicious tab: the suggested label)"),
     ("back", "&Label", "&Back to previous item", ["Backspace", "Left"], "Show the previous item of the batch"),
+    ("forward", "&Label", "&Forward to next item", ["Right"], "Show the next item of the batch (answered or not)"),
+    ("next_unanswered", "&Label", "Next &unanswered item", ["U"], "Jump to the next item of the batch with no answer"),
     ("retrain", "&Label", "&Retrain now", ["Ctrl+R"], "Refit the model and re-rank the queue now"),
     ("view_label", "&View", "&Labeling view", ["Ctrl+1"], "One item at a time"),
     ("view_grid", "&View", "&Grid view", ["Ctrl+2", "G"], "The batch as thumbnails; select several and press a digit"),
@@ -69,7 +71,7 @@ def build_actions(window) -> dict[str, QAction]:
         if menu not in menus:
             menus[menu] = window.menuBar().addMenu(menu)
         menus[menu].addAction(actions[name])
-        if name in ("relink", "close", "redo", "back", "view_map", "zoom_fit"):
+        if name in ("relink", "close", "redo", "next_unanswered", "view_map", "zoom_fit"):
             menus[menu].addSeparator()
     window.recent_menu = QMenu("Open &recent", window)
     menus["&File"].insertMenu(actions["save_as"], window.recent_menu)

@@ -122,6 +122,16 @@ class LabelingController(QObject):
         if self.pc.queue.back():
             self.pc.batch_changed.emit()
 
+    def forward(self) -> None:
+        if self.pc.queue.forward():
+            self.pc.batch_changed.emit()
+
+    def next_unanswered(self) -> bool:
+        moved = self.pc.queue.next_unanswered()
+        if moved:
+            self.pc.batch_changed.emit()
+        return moved
+
     def _changed(self, changes, op, undone: bool) -> None:
         pc = self.pc
         if isinstance(op, (AddLabel, RenameLabel, MergeLabels, DeleteLabel)):

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
                            ("close", f.close_project), ("quit", self.close), ("undo", lc.undo_stack.undo),
                            ("redo", lc.undo_stack.redo), ("add_label", f.add_label), ("label_set", f.label_set),
                            ("skip", self._skip), ("accept", self._accept), ("back", self._back),
+                           ("forward", self._forward), ("next_unanswered", self._next_unanswered),
                            ("retrain", lambda: pc.request_round()),
                            ("view_label", lambda: self._tab(0)), ("view_grid", lambda: self._tab(1)),
                            ("view_review", lambda: self._tab(2)), ("view_suspects", lambda: self._tab(3)),
@@ -176,12 +177,22 @@ class MainWindow(QMainWindow):
         else:
             self.lc.back()
 
+    def _forward(self) -> None:
+        if self._current_tab() is self.work.labeling:
+            self.lc.forward()
+
+    def _next_unanswered(self) -> None:
+        if self._current_tab() is self.work.labeling and not self.lc.next_unanswered():
+            self.statusBar().showMessage("Every item of this batch has an answer", 4000)
+
     def _tab(self, i: int) -> None:
         if self.pc.project is not None:
             self.work.tabs.setCurrentIndex(i)
 
     def _tab_changed(self, i: int) -> None:
         self.actions["back"].setEnabled(self.pc.project is not None and i in (0, 3))
+        for name in ("forward", "next_unanswered"):
+            self.actions[name].setEnabled(self.pc.project is not None and i == 0)
         if i == 1:
             self.work.grid.list.setFocus()
         elif i == 2:
