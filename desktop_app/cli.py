@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from desktop_app import __version__
 from desktop_app.cli_commands import COMMANDS, add_parsers
+from desktop_app.cli_output import print_json  # noqa: F401 - kept importable from here for scripts
 from desktop_app.errors import ShoalError
 from desktop_app.store.guard import DatabaseError
 
@@ -93,6 +93,3 @@ def _end_progress_lines() -> None:
     sys.stderr.flush()
 
 
-def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, indent=1, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")

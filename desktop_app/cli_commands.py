@@ -10,7 +10,7 @@ from desktop_app.errors import ShoalError
 
 
 def _print_json(obj):
-    from desktop_app.cli import print_json
+    from desktop_app.cli_output import print_json
 
     print_json(obj)
 

@@ -43,7 +43,7 @@ def label_rows(project) -> list[dict]:
 def _list(project, args):
     rows = label_rows(project)
     if args.json:
-        from desktop_app.cli import print_json
+        from desktop_app.cli_output import print_json
 
         print_json(rows)
         return

@@ -37,7 +37,7 @@ def cmd_train(args):
     with Project.open(args.project) as project:
         info = train(project, head=args.head)
     if args.json:
-        from desktop_app.cli import print_json
+        from desktop_app.cli_output import print_json
 
         print_json(info)
         return

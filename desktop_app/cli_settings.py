@@ -47,7 +47,7 @@ def cmd_settings(args):
             project.set_meta(changes)
         now = current(project)
     if args.json:
-        from desktop_app.cli import print_json
+        from desktop_app.cli_output import print_json
 
         print_json(now)
     else:

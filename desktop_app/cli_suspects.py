@@ -40,7 +40,7 @@ def cmd_suspects(args):
         entries = project_suspects(project, n=args.n or None, progress=update)
         bar.close()
     if args.json:
-        from desktop_app.cli import print_json
+        from desktop_app.cli_output import print_json
 
         print_json([e.as_row() for e in entries])
         return

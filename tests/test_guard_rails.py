@@ -82,3 +82,20 @@ def test_modules_and_classes_stay_small():
             if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
                 big.append(f"{path.relative_to(PKG)}: class {node.name} {node.end_lineno - node.lineno + 1} lines")
     assert not big, big
+
+
+def test_command_modules_do_not_import_the_cli_that_imports_them():
+    """cli.py imports cli_commands and the feature command modules; they print through cli_output, so
+    there is no import cycle between them (issue 13.3)."""
+    import ast
+    from pathlib import Path
+
+    pkg = Path(__file__).resolve().parents[1] / "desktop_app"
+    offenders = []
+    for path in sorted(pkg.glob("cli_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "desktop_app.cli":
+                offenders.append(f"{path.name}:{node.lineno}")
+            elif isinstance(node, ast.Import) and any(a.name == "desktop_app.cli" for a in node.names):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, offenders

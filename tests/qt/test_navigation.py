@@ -3,7 +3,6 @@ answer (real key presses on the real window)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-
 from qt_helpers import TIMEOUT_MS, create_via_dialog, wait_model
 
 
