@@ -106,8 +106,11 @@ def test_preview_says_whether_the_user_picks_columns(tmp_path):
     table.write_text("id\ttext\n1\thello\n", encoding="utf-8")
     lines = tmp_path / "l.txt"
     lines.write_text("hello\nworld\n", encoding="utf-8")
-    assert preview_source(table, SourceOptions()) == {"kind": "text", "table": True, "columns": ["id", "text"],
-                                                      "rows": [["1", "hello"]]}
+    shown = preview_source(table, SourceOptions())
+    assert {k: shown[k] for k in ("kind", "table", "columns", "rows")} == {
+        "kind": "text", "table": True, "columns": ["id", "text"], "rows": [["1", "hello"]]}
+    # the preview also counts the items and flags unusable ones (new-project dialog)
+    assert shown["count"] == 1 and shown["skipped"] == 0 and shown["problems"] == [""] and shown["paths"] == []
     shown = preview_source(lines, SourceOptions())
     assert shown["table"] is False and [r[2] for r in shown["rows"]] == ["hello", "world"]
 
