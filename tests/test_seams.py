@@ -112,7 +112,8 @@ def test_preview_says_whether_the_user_picks_columns(tmp_path):
     # the preview also counts the items and flags unusable ones (new-project dialog)
     assert shown["count"] == 1 and shown["skipped"] == 0 and shown["problems"] == [""] and shown["paths"] == []
     shown = preview_source(lines, SourceOptions())
-    assert shown["table"] is False and [r[2] for r in shown["rows"]] == ["hello", "world"]
+    assert shown["table"] is False and shown["columns"][1] == "text"
+    assert [r[1] for r in shown["rows"]] == ["hello", "world"] and shown["count"] == 2
 
 
 # ---- the store methods that replaced SQL outside store/ --------------------------------------------------
