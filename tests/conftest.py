@@ -21,6 +21,18 @@ def demo_truth() -> dict[str, str]:
         return {r["file"]: r["label"] for r in csv.DictReader(f)}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _umap_compiled_in_the_main_thread():
+    """Compile umap-learn's numba code once, here, before any GUI test: its first compile inside a Qt worker
+    thread (the Map tab) stalled the suite in a fresh environment. Cached on disk afterwards."""
+    try:
+        from desktop_app.core.projection import warm_up
+
+        warm_up()
+    except ImportError:  # no umap-learn: the map tests say so themselves
+        pass
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path_factory, monkeypatch):
     """Keep caches/settings of each test out of the user's home."""

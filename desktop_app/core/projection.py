@@ -66,6 +66,20 @@ def fit_map(X: np.ndarray, sample: int = SAMPLE, seed: int = 0, n_neighbors: int
     return out
 
 
+def warm_up(seed: int = 0) -> None:
+    """Fit a tiny map in the calling thread: umap-learn's numba functions compile on first use (about a
+    minute on 2 cores) and are cached on disk. The test suite calls this in its main thread first: a first
+    compile inside a Qt worker thread was seen to stall the GUI tests in a fresh environment."""
+    import warnings
+
+    import umap
+
+    X = np.random.default_rng(seed).normal(size=(64, 8)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        umap.UMAP(n_components=2, n_neighbors=10, metric="cosine", random_state=seed, low_memory=True).fit_transform(X)
+
+
 def place(X_fit: np.ndarray, Y_fit: np.ndarray, X_new: np.ndarray, k: int = PLACE_K,
           cancel: Callable[[], bool] | None = None, chunk: int = 20000) -> np.ndarray:
     """2D positions for X_new: the similarity-weighted mean of the positions of their k nearest rows
