@@ -18,6 +18,9 @@ def make_app(argv: list[str] | None = None):
     if QApplication.instance() is None:  # HiDPI: follow fractional scale factors (125 %, 150 %) exactly
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    from desktop_app.qt.gc_guard import install as collect_on_the_gui_thread
+
+    collect_on_the_gui_thread(app)  # Qt objects are never freed by a worker thread's garbage collection
     app.setOrganizationName("shoal")
     app.setApplicationName("shoal")
     app.setApplicationDisplayName("Shoal")

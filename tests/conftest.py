@@ -22,6 +22,24 @@ def demo_truth() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _garbage_collected_on_the_gui_thread(qapp):
+    """As the app does (desktop_app/qt/gc_guard.py): cyclic garbage holding Qt objects is freed on the GUI
+    thread only; collected by a worker thread it deadlocked the GUI tests now and then."""
+    from desktop_app.qt.gc_guard import install
+
+    install(qapp)
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test():
+    """Automatic collection is off (above): tests that spin no event loop collect here, on the main thread."""
+    yield
+    import gc
+
+    gc.collect()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _umap_compiled_in_the_main_thread():
     """Compile umap-learn's numba code once, here, before any GUI test: its first compile inside a Qt worker
     thread (the Map tab) stalled the suite in a fresh environment. Cached on disk afterwards."""
