@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from desktop_app.display import require_display
 from desktop_app.errors import ShoalError
 
 
@@ -43,6 +44,7 @@ def main_window():
 
 
 def run_gui(target: str | None = None) -> int:
+    require_display()
     app = make_app()
     win = main_window()
     win.show()
@@ -54,6 +56,7 @@ def run_gui(target: str | None = None) -> int:
 def run_demo(kind: str = "image", reset: bool = False) -> int:
     if kind not in ("image", "text"):
         raise ShoalError(f"unknown demo kind {kind!r}; use image or text")
+    require_display()
     app = make_app()
     win = main_window()
     win.show()
