@@ -62,17 +62,23 @@ def embed_query(project: Project, text: str | None = None, image: str | Path | N
 def set_search(project: Project, label: str | None, text: str | None = None, image: str | Path | None = None) -> dict | None:
     """Search mode for `label` (None: learn mode), seeded by a query when one is given; a new call replaces
     or clears the stored query. Returns the stored query (without its vector) or None."""
-    from desktop_app.ops.loop import set_search_label
-
     if label is None and (text is not None or image is not None):
         raise ShoalError("a query seeds search mode: shoal mode PROJECT LABEL search --query \"...\"")
-    target = project.label_id(label) if label is not None else None  # an unknown label: one clear line
+    if label is not None:
+        project.label_id(label)  # an unknown label: one clear line, before the encoder is loaded
     query = embed_query(project, text, image) if (text is not None or image is not None) else None
+    return store_search(project, label, query)
+
+
+def store_search(project: Project, label: str | None, query: tuple[str, str, np.ndarray] | None = None) -> dict | None:
+    """Put `label` in search mode (None: learn mode) with `query` (embed_query's result) or none, in one
+    transaction (the GUI embeds off its thread, then stores with this)."""
+    from desktop_app.ops.loop import set_search_label
+
+    target = project.label_id(label) if label is not None else None
     with project.tx():
-        set_search_label(project, label)
-        if query is None or target is None:
-            project.clear_search_query()
-        else:
+        set_search_label(project, label)   # clears the query an earlier call stored
+        if query is not None and target is not None:
             kind, shown, vec = query
             project.set_search_query(target, kind, shown, str(project.meta("encoder_identity")), vec)
     return describe_query(project)

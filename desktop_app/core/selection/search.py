@@ -29,10 +29,12 @@ def _candidates(ctx: SelectionContext, n: int) -> np.ndarray:
     return cand
 
 
-def query_picks(ctx: SelectionContext, n: int, n_positives: int, share: float = QUERY_SHARE,
-                until: int = QUERY_UNTIL) -> list[Pick]:
+def query_picks(ctx: SelectionContext, n: int, n_positives: int, share: float | None = None,
+                until: int | None = None) -> list[Pick]:
     """The unlabeled items nearest the query: all n while no positive is labeled, `share` of n until
-    `until` positives are, none after."""
+    `until` positives are, none after (defaults: QUERY_SHARE, QUERY_UNTIL)."""
+    share = QUERY_SHARE if share is None else share
+    until = QUERY_UNTIL if until is None else until
     if ctx.query_near is None or ctx.query_sims is None or n_positives >= until:
         return []
     take = n if n_positives == 0 else int(round(share * n))
@@ -41,7 +43,7 @@ def query_picks(ctx: SelectionContext, n: int, n_positives: int, share: float = 
     return [Pick(int(i), float(s), f"near your query (cos {s:.2f})", kind="query") for i, s in zip(near, sims)]
 
 
-def search(ctx: SelectionContext, n: int, share: float = QUERY_SHARE, until: int = QUERY_UNTIL) -> list[Pick]:
+def search(ctx: SelectionContext, n: int, share: float | None = None, until: int | None = None) -> list[Pick]:
     pos = ctx.positive
     if pos is None:
         from desktop_app.errors import ShoalError

@@ -1,0 +1,56 @@
+"""The "Describe what you are looking for" box under "Find more of": real MiniLM, real Qt widgets offscreen."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+from qt_helpers import TIMEOUT_MS, create_via_dialog, shot, wait_model
+
+from desktop_app.qt.search_query_box import PLACEHOLDER, QueryBox
+from desktop_app.qt.side_panel import SidePanel
+
+PHRASE = "space exploration, rockets and NASA"
+
+
+def test_a_description_seeds_the_next_batch(qtbot, window, tmp_path, text_csv):
+    from PySide6.QtCore import Qt
+
+    with open(text_csv, newline="", encoding="utf-8") as f:
+        truth = {r["id"]: r["label"] for r in csv.DictReader(f)}
+    create_via_dialog(qtbot, window, text_csv, tmp_path / "q.shoal", labels="sci.space, other", batch_size=10)
+    pc = window.pc
+    wait_model(qtbot, window)
+    panel = window.findChild(SidePanel)
+    box = panel.query_box
+    assert isinstance(box, QueryBox) and box.text.placeholderText() == PLACEHOLDER
+    assert box.text.isVisible() and not box.image.isVisible()          # a text project: no image picker
+    assert not box.text.isEnabled() and "Choose a label" in box.note.text()
+    combo = panel.search_for
+    combo.setCurrentIndex(1)
+    combo.activated.emit(1)
+    assert box.text.isEnabled()
+
+    # an empty description: one clear line under the box, nothing stored
+    qtbot.keyClick(box.text, Qt.Key_Return)
+    qtbot.waitUntil(lambda: "the query is empty" in box.note.text(), timeout=TIMEOUT_MS)
+    assert pc.project.search_query() is None
+
+    box.text.setText(PHRASE)
+    qtbot.keyClick(box.text, Qt.Key_Return)   # Enter starts it; the embedding runs on a worker thread
+    qtbot.waitUntil(lambda: pc.project.search_query() is not None, timeout=TIMEOUT_MS)
+    assert PHRASE in box.note.text()
+    qtbot.waitUntil(lambda: pc.current() is not None and pc.batch and
+                    all(b.reason.startswith("near your query") for b in pc.batch), timeout=TIMEOUT_MS)
+    q = pc.project.search_query()["vector"]
+    emb = np.asarray(pc.project.load_embeddings(), np.float32)
+    answered = set(pc.project.answered(range(pc.project.n_items)))
+    nearest = [int(i) for i in np.argsort(-(emb @ q), kind="stable") if int(i) not in answered][:len(pc.batch)]
+    assert [b.idx for b in pc.batch] == nearest
+    hits = sum(truth[b.id] == "sci.space" for b in pc.batch)
+    assert hits >= len(pc.batch) * 0.7, hits    # 24 of the 120 posts
+    shot(panel, "search-query-box")
+
+    combo.setCurrentIndex(0)                   # learn mode clears it
+    combo.activated.emit(0)
+    assert pc.project.search_query() is None and box.note.text().startswith("Choose a label")
+    wait_model(qtbot, window)
