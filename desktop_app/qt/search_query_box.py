@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from desktop_app.ops.search_query import describe_query, embed_query
@@ -16,6 +17,17 @@ ERROR_STYLE = "color: #b3261e;"
 NOTE_STYLE = "color: #555;"
 
 
+class QueryField(QLineEdit):
+    """A line edit that keeps Enter for itself: the window's "accept the model's guess" shortcut (Return,
+    Enter) would otherwise take it and label the current item instead of starting the search."""
+
+    def event(self, e) -> bool:
+        if e.type() == QEvent.ShortcutOverride and e.key() in (Qt.Key_Return, Qt.Key_Enter):
+            e.accept()
+            return True
+        return super().event(e)
+
+
 class QueryBox(QWidget):
     def __init__(self, pc, label_of: Callable[[], str | None], parent=None):
         super().__init__(parent)
@@ -23,7 +35,7 @@ class QueryBox(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
-        self.text = QLineEdit()
+        self.text = QueryField()
         self.text.setPlaceholderText(PLACEHOLDER)
         self.text.setClearButtonEnabled(True)
         self.text.setToolTip("Press Enter: the items nearest this description (by the project's encoder) come "

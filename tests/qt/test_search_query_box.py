@@ -31,14 +31,17 @@ def test_a_description_seeds_the_next_batch(qtbot, window, tmp_path, text_csv):
     assert box.text.isEnabled()
 
     # an empty description: one clear line under the box, nothing stored
-    qtbot.keyClick(box.text, Qt.Key_Return)
+    qtbot.waitUntil(lambda: pc.current() is not None, timeout=TIMEOUT_MS)
+    labeled = pc.project.n_labeled()
+    box.text.setFocus()
+    qtbot.keyClick(box.text, Qt.Key_Return)   # the box's Enter, not the window's "accept the guess"
     qtbot.waitUntil(lambda: "the query is empty" in box.note.text(), timeout=TIMEOUT_MS)
-    assert pc.project.search_query() is None
+    assert pc.project.search_query() is None and pc.project.n_labeled() == labeled
 
     box.text.setText(PHRASE)
     qtbot.keyClick(box.text, Qt.Key_Return)   # Enter starts it; the embedding runs on a worker thread
     qtbot.waitUntil(lambda: pc.project.search_query() is not None, timeout=TIMEOUT_MS)
-    assert PHRASE in box.note.text()
+    assert PHRASE in box.note.text() and pc.project.n_labeled() == labeled
     qtbot.waitUntil(lambda: pc.current() is not None and pc.batch and
                     all(b.reason.startswith("near your query") for b in pc.batch), timeout=TIMEOUT_MS)
     q = pc.project.search_query()["vector"]
@@ -48,7 +51,7 @@ def test_a_description_seeds_the_next_batch(qtbot, window, tmp_path, text_csv):
     assert [b.idx for b in pc.batch] == nearest
     hits = sum(truth[b.id] == "sci.space" for b in pc.batch)
     assert hits >= len(pc.batch) * 0.7, hits    # 24 of the 120 posts
-    shot(panel, "search-query-box")
+    shot(panel, "search-query-box.png")
 
     combo.setCurrentIndex(0)                   # learn mode clears it
     combo.activated.emit(0)

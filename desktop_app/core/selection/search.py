@@ -18,6 +18,7 @@ from desktop_app.core.selection.seals import seals_candidates
 # measured on the development set (docs/benchmarks.md, "rare"; python -m desktop_app.benchmarks.query)
 QUERY_UNTIL = 10     # the query's neighbours keep contributing until this many positives are labeled
 QUERY_SHARE = 0.5    # their share of a batch once a positive is labeled (all of it before)
+FUSE = False         # rank by the head's probability and by similarity to the positives together (measured)
 
 
 def _candidates(ctx: SelectionContext, n: int) -> np.ndarray:
@@ -66,11 +67,14 @@ def _ranked(ctx: SelectionContext, n: int, positives: np.ndarray, exclude: list[
     if ctx.has_model and ctx.predict_proba is not None and pos in ctx.classes:
         scores = ctx.predict_proba(cand)[:, list(ctx.classes).index(pos)]
         why = "likely positive (p={:.2f})"
+        if FUSE and len(positives):  # reciprocal-rank fusion with the nearest labeled positive
+            sims = (np.asarray(ctx.embeddings[cand], np.float32) @ _refs(ctx, positives).T).max(axis=1)
+            fused = _rrf(scores) + _rrf(sims)
+            top = np.argsort(-fused, kind="stable")[:n]
+            return [Pick(int(cand[t]), float(scores[t]), why.format(scores[t]), ctx.pool_source.get(int(cand[t])),
+                         kind="search") for t in top]
     elif len(positives) or ctx.query is not None:
-        refs = np.asarray(ctx.embeddings[positives], np.float32)
-        if ctx.query is not None:  # the query counts as one more positive
-            refs = np.vstack([refs, np.asarray(ctx.query, np.float32)[None, :]])
-        scores = (np.asarray(ctx.embeddings[cand], np.float32) @ refs.T).max(axis=1)
+        scores = (np.asarray(ctx.embeddings[cand], np.float32) @ _refs(ctx, positives).T).max(axis=1)
         why = "similar to a positive (cos {:.2f})" if len(positives) else "near your query (cos {:.2f})"
     else:
         picks = cold_start(ctx, n + len(exclude))
@@ -78,3 +82,17 @@ def _ranked(ctx: SelectionContext, n: int, positives: np.ndarray, exclude: list[
     top = np.argsort(-scores, kind="stable")[:n]
     return [Pick(int(cand[t]), float(scores[t]), why.format(scores[t]), ctx.pool_source.get(int(cand[t])),
                  kind="search") for t in top]
+
+
+def _refs(ctx: SelectionContext, positives: np.ndarray) -> np.ndarray:
+    """The labeled positives' vectors; the query counts as one more positive."""
+    refs = np.asarray(ctx.embeddings[positives], np.float32).reshape(len(positives), -1)
+    if ctx.query is not None:
+        refs = np.vstack([refs, np.asarray(ctx.query, np.float32)[None, :]])
+    return refs
+
+
+def _rrf(scores: np.ndarray, k: float = 60.0) -> np.ndarray:
+    ranks = np.empty(len(scores), np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
+    return 1.0 / (k + ranks)
