@@ -3,6 +3,7 @@ search. The project's encoder embeds it on a worker thread (ops.search_query.emb
 stored with the mode and the next batch starts with the items nearest it."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt
@@ -66,8 +67,10 @@ class QueryBox(QWidget):
         q = describe_query(p) if p is not None else None
         if q:
             what = "your description" if q["kind"] == "text" else "the example image"
+            shown = q["query"] if q["kind"] == "text" else Path(q["query"]).name
             self.note.setStyleSheet(NOTE_STYLE)
-            self.note.setText(f"First: the items nearest {what} “{q['query']}”" +
+            self.note.setToolTip(q["query"])
+            self.note.setText(f"First: the items nearest {what} “{shown}”" +
                               ("" if q["usable"] else " (made by another encoder: give it again)"))
         elif p is not None and not chosen:
             self.note.setStyleSheet(NOTE_STYLE)

@@ -57,3 +57,37 @@ def test_a_description_seeds_the_next_batch(qtbot, window, tmp_path, text_csv):
     combo.activated.emit(0)
     assert pc.project.search_query() is None and box.note.text().startswith("Choose a label")
     wait_model(qtbot, window)
+
+
+def test_an_example_image_seeds_an_image_project(qtbot, window, tmp_path, image_folder):
+    import shutil
+
+    from tests.conftest import DEMO, demo_truth
+
+    truth = demo_truth()
+    create_via_dialog(qtbot, window, image_folder, tmp_path / "i.shoal", labels="sandal, other", batch_size=8)
+    pc = window.pc
+    wait_model(qtbot, window)
+    panel = window.findChild(SidePanel)
+    box = panel.query_box
+    assert box.image.isVisible() and not box.text.isVisible()          # an image project: the file picker
+    panel.search_for.setCurrentIndex(1)
+    panel.search_for.activated.emit(1)
+    assert box.image.isEnabled()
+    inside = {p.name for p in image_folder.iterdir()}
+    example = next(n for n in sorted(truth) if truth[n] == "sandal" and n not in inside)
+    shutil.copy(DEMO / "images" / example, tmp_path / example)
+    (tmp_path / "notes.png").write_text("not an image", encoding="utf-8")
+    box.start(image=str(tmp_path / "notes.png"))   # what the picker calls with the chosen file
+    qtbot.waitUntil(lambda: "not an image" in box.note.text(), timeout=TIMEOUT_MS)
+    box.start(image=str(tmp_path / example))
+    qtbot.waitUntil(lambda: pc.project.search_query() is not None, timeout=TIMEOUT_MS)
+    qtbot.waitUntil(lambda: pc.current() is not None and pc.batch and
+                    all(b.reason.startswith("near your query") for b in pc.batch), timeout=TIMEOUT_MS)
+    from pathlib import Path
+
+    hits = sum(truth[Path(b.path).name] == "sandal" for b in pc.batch)
+    assert hits >= len(pc.batch) * 0.7, hits    # 1 in 5 of the folder
+    assert "example image" in box.note.text()
+    shot(panel, "search-query-image.png")
+    wait_model(qtbot, window)
