@@ -199,6 +199,15 @@ def cmd_status(args):
     if sig["picked_cv_accuracy"] is not None:
         print(f"accuracy on the items Shoal picked (cross-validated, a lower bound) {sig['picked_cv_accuracy']:.3f}")
     print(sig["recommendation"])
+    search = st.get("search") or {}
+    if search.get("label"):
+        q = search.get("query")
+        seeded = ""
+        if q:
+            what = "the phrase" if q["kind"] == "text" else "the example image"
+            seeded = f", seeded by {what} {q['query']!r}" + ("" if q["usable"] else
+                                                              " (made by another encoder: run `mode` again)")
+        print(f"mode: find more of {search['label']!r}{seeded}")
     tm = st.get("trained_model")
     if tm:
         oof = tm.get("oof") or {}
@@ -231,19 +240,6 @@ def cmd_export(args):
         files = export(project, args.out, args.format, with_predictions=args.with_predictions,
                        overwrite=args.overwrite, only=only)
     print(f"wrote {len(files)} files to {args.out}" + "".join(f"; {n}" for n in files.notes))
-
-
-def cmd_mode(args):
-    from desktop_app.ops.loop import set_search_label
-
-    if args.mode == "search" and not args.label:
-        raise ShoalError("say which label to search for: shoal mode PROJECT LABEL search")
-    with _open(args.project) as project:
-        set_search_label(project, args.label if args.mode == "search" else None)
-    if args.mode == "search":
-        print(f"search mode: next batches are the items most likely to be {args.label!r}")
-    else:
-        print("learn mode: next batches are the items the model is least sure about")
 
 
 def cmd_relink(args):
@@ -343,10 +339,6 @@ def add_parsers(sub) -> None:
                    help="replace OUT when it holds nothing but a previous Shoal export")
     p.add_argument("--only", metavar="KEEP_CSV",
                    help="export only the items a CSV with an id column lists (as `shoal coreset --out` writes)")
-    p = sub.add_parser("mode", help="learn (uncertain items) or search (find more of one label)")
-    p.add_argument("project")
-    p.add_argument("label", nargs="?", help="the label to find more of (search mode)")
-    p.add_argument("mode", choices=["learn", "search"])
     p = sub.add_parser("relink", help="point a project at its moved source folder")
     p.add_argument("project")
     p.add_argument("new_source")
@@ -392,9 +384,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "desktop_app.cli_suspects",
     "desktop_app.cli_map",
     "desktop_app.cli_coreset",
+    "desktop_app.cli_mode",
 )
 
 
 COMMANDS = {"new": cmd_new, "scan": cmd_scan, "embed": cmd_embed, "next": cmd_next, "label": cmd_label,
-            "status": cmd_status, "export": cmd_export, "relink": cmd_relink, "mode": cmd_mode, "simulate": cmd_simulate,
+            "status": cmd_status, "export": cmd_export, "relink": cmd_relink, "simulate": cmd_simulate,
             "gui": cmd_gui, "demo": cmd_demo, "bench": cmd_bench}

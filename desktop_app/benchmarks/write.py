@@ -152,6 +152,8 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
             w(_rare_table(res))
         for f in plots[k]:
             w(f"![{k}]({f})\n")
+        if k == "rare":  # the query-seeding section (python -m desktop_app.benchmarks.query) stays in place
+            w(_rare_query_block(docs / "benchmarks.md"))
 
     # ---- re-anchoring ----------------------------------------------------------------------------
     w("## Re-anchoring: reaching regions plain SEALS never visits\n")
@@ -209,6 +211,13 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     if peers and peers not in tail:
         w(peers)
     page.write_text("\n".join(L) + "\n" + tail)
+
+
+def _rare_query_block(page: Path) -> str:
+    from desktop_app.benchmarks.query import END, START
+
+    text = page.read_text() if page.exists() else ""
+    return START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n" if START in text and END in text else ""
 
 
 KEPT = "<!-- Sections below come from other benchmarks (each names its command); the report keeps them. -->"

@@ -13,7 +13,7 @@ from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection.audit import with_audit
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED, Pick, SelectionContext
 from desktop_app.core.selection.pool import CandidatePool
-from desktop_app.core.selection.registry import NO_AUDIT, USES_ANCHORS, USES_POOL, get_strategy
+from desktop_app.core.selection.registry import NO_AUDIT, USES_ANCHORS, USES_POOL, USES_QUERY, get_strategy
 
 
 class Session:
@@ -32,6 +32,41 @@ class Session:
         self.rng = np.random.default_rng(seed)
         self.last_fit_ms = 0.0
         self.last_select_ms = 0.0
+        self.query: np.ndarray | None = None    # search: the user's query vector (set_query)
+        self._query_near: tuple[np.ndarray, np.ndarray] | None = None
+
+    def set_query(self, vector: np.ndarray | None) -> None:
+        """The query of "find more of" (a phrase or an example image, embedded by the project's encoder),
+        or None. Its nearest items are looked up in the kNN index when a batch is selected."""
+        if vector is None:
+            self.query = None
+        else:
+            v = np.asarray(vector, np.float32).reshape(-1)
+            self.query = v / max(float(np.linalg.norm(v)), 1e-12)
+        self._query_near = None
+
+    def query_neighbours(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """At least n unlabeled items nearest the query (when that many exist), nearest first, with their
+        cosine similarities. One kNN query, widened when the labels used up the neighbours found so far."""
+        assert self.query is not None
+        want = max(4 * n, 100)
+        near = self._query_near
+        if near is not None and ((self.state[near[0]] == UNLABELED).sum() >= want or len(near[0]) >= self._indexed()):
+            return near
+        k = min(self._indexed(), int((self.state >= 0).sum()) + 2 * want)
+        if self.index is not None:
+            ids, sims = self.index.query(self.query[None, :], k)
+            ids, sims = ids[0], sims[0]
+        else:  # no index (a tiny replay): exact
+            all_sims = np.asarray(self.embeddings, np.float32) @ self.query
+            ids = np.argsort(-all_sims, kind="stable")[:k]
+            sims = all_sims[ids]
+        keep = (ids >= 0) & (ids < len(self.state))
+        self._query_near = (ids[keep].astype(np.int64), sims[keep].astype(np.float32))
+        return self._query_near
+
+    def _indexed(self) -> int:
+        return int(self.index.count) if self.index is not None else len(self.state)
 
     # ---- labels ------------------------------------------------------------------
     def set_state(self, idx, value: int) -> None:
@@ -87,7 +122,7 @@ class Session:
             predict_proba=self.predict_proba if self.head.is_fitted else None,
             classes=self.head.classes_, rng=self.rng,
             pool=self.pool.members(), pool_source=self.pool.source,
-            uncertainty=self.uncertainty, positive=self.positive)
+            uncertainty=self.uncertainty, positive=self.positive, query=self.query)
 
     def select(self, n: int, strategy: str = "seals", exclude=()) -> list[Pick]:
         """The next batch. Each pick carries the head's probabilities at this moment (recorded before
@@ -104,6 +139,8 @@ class Session:
             ctx = self.context(exclude)
             if strategy in USES_ANCHORS:  # re-anchor: representatives of regions with no label yet
                 ctx.anchors = self.pool.coverage.uncovered(self.embeddings, ctx.state)
+            if self.query is not None and strategy in USES_QUERY:
+                ctx.query_near, ctx.query_sims = self.query_neighbours(n)
             picks = fn(ctx, n)
             if self.head.is_fitted and picks:
                 if strategy not in NO_AUDIT:

@@ -40,9 +40,10 @@ def evaluate(head: LinearHead, X: np.ndarray, y: np.ndarray, positive: int | Non
     return out
 
 
-def initial_set(y: np.ndarray, n: int, rng: np.random.Generator, positive: int | None) -> np.ndarray:
+def initial_set(y: np.ndarray, n: int, rng: np.random.Generator, positive: int | None,
+                force_positive: bool = True) -> np.ndarray:
     chosen = rng.choice(len(y), size=min(n, len(y)), replace=False)
-    if positive is not None and not (y[chosen] == positive).any():
+    if force_positive and positive is not None and not (y[chosen] == positive).any():
         chosen[0] = rng.choice(np.flatnonzero(y == positive))
     return np.unique(chosen)
 
@@ -50,8 +51,10 @@ def initial_set(y: np.ndarray, n: int, rng: np.random.Generator, positive: int |
 def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: int, init: int, seed: int,
             positive: int | None = None, k: int = 100, head_factory=LinearHead, index=None,
             split_idx: tuple[np.ndarray, np.ndarray] | None = None, signals: bool = False,
-            audit_share: float = 0.0) -> list[dict]:
-    """One replay; a point per round. With signals, also the stopping signals the app computes
+            audit_share: float = 0.0, query: np.ndarray | None = None, force_positive: bool = True) -> list[dict]:
+    """One replay; a point per round. `query`: the search query's vector (find more of, seeded by a
+    phrase or an example image); force_positive=False lets the start set hold no positive at all.
+    With signals, also the stopping signals the app computes
     (cross-validated accuracy on the labels, share of predictions changed, the recommendation) and the
     accuracy estimate beside the true accuracy of the head on the items still unlabeled."""
     from desktop_app.core import stopping
@@ -63,11 +66,12 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
         positive = 1
     rng = np.random.default_rng(seed)
     state = np.full(len(ytr), UNLABELED, np.int64)
-    first = initial_set(ytr, init, rng, positive)
+    first = initial_set(ytr, init, rng, positive, force_positive)
     state[first] = ytr[first]
     index = index if index is not None else replay_index(Xtr)
     session = Session(Xtr, state, index=index, head=head_factory(), k=k, seed=seed, positive=positive,
                       audit_share=audit_share)
+    session.set_query(query)
     asked: list[tuple] = []  # (proba when picked, classes, audit, truth, labels then): the accuracy estimate
     curve: list[dict] = []
     select_s = 0.0

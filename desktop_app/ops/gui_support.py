@@ -17,10 +17,10 @@ from desktop_app.ops.loop import (
     build_state,
     describe,
     finish_round,
-    search_label_id,
     select_entries,
 )
 from desktop_app.ops.preview import preview_source  # noqa: F401  (the dialog imports it from here)
+from desktop_app.ops.search_query import sync_session
 from desktop_app.store.project import Project
 
 N_NEIGHBOURS = 4
@@ -48,7 +48,7 @@ def prepare_round(project: Project, session, n: int, strategy: str, exclude=(), 
     (finish="round") or only to re-rank mid-batch (finish="refit"); select the next batch (not containing
     `exclude`) and annotate it for display."""
     session.state = build_state(project)
-    session.positive = search_label_id(project)
+    sync_session(project, session)   # the search label and its query, as the project stores them now
     stats = None
     if finish == "round" and len(session.labeled):
         stats = finish_round(project, session, strategy)

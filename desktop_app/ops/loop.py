@@ -17,6 +17,7 @@ from desktop_app.ops.answers import label_items, resolve_item  # noqa: F401 - th
 from desktop_app.ops.batch import BatchEntry
 from desktop_app.ops.derived import load_head, load_snapshot
 from desktop_app.ops.embed import check_encoder, embedded_mask, load_index
+from desktop_app.ops.search_query import query_vector
 from desktop_app.store import sidecar
 from desktop_app.store.project import Project
 
@@ -44,6 +45,7 @@ def open_session(project: Project, progress=None, cancel=None) -> Session:
     session = Session(emb, build_state(project), index=index, head=head, k=int(project.meta("k", 100)),
                       uncertainty=project.meta("uncertainty", "margin"), positive=search_label_id(project),
                       seed=project_seed(project), audit_share=audit_share(project))
+    session.set_query(query_vector(project))
     if not head.is_fitted and session.n_classes_labeled >= 2:
         session.refit()
     restore_pool(project, session)
@@ -196,9 +198,11 @@ def effective_strategy(project: Project, requested: str | None = None) -> str:
 
 
 def set_search_label(project: Project, name: str | None) -> None:
-    """Put one label in search mode ("find more like this": rank by its probability), or none."""
+    """Put one label in search mode ("find more like this": rank by its probability), or none. A query
+    stored by an earlier call is cleared (ops.search_query.set_search stores a new one after this)."""
     target = project.label_id(name) if name else None
     with project.tx():
+        project.clear_search_query()
         for label in project.label_set():
             project.set_label_mode(label["id"], "search" if label["id"] == target else "learn")
     queue = project.load_queue()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from desktop_app.core import stopping
 from desktop_app.ops.derived import load_head, problems
+from desktop_app.ops.search_query import search_status
 from desktop_app.store.project import Project
 
 PICKED_CV_NOTE = ("cross-validated accuracy on the items Shoal picked because they were hard: a lower bound, "
@@ -36,6 +37,7 @@ def status(project: Project, max_skipped: int = 1000) -> dict:
                     "changed_fraction": last.get("changed_fraction"), "positives": last.get("positives"),
                     "recommendation": stopping.recommendation(rounds)},
         "problems": problems(project),
+        "search": search_status(project),
     }
     merged = project.merged()
     out["merged"] = {"copies": sum(m["copies"] for m in merged),

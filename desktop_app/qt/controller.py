@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.ops import gui_support
 from desktop_app.ops.batch import BatchEntry, LabelingQueue
 from desktop_app.ops.embed import embed_pending
-from desktop_app.ops.loop import answered_items, effective_strategy, open_session, set_search_label
+from desktop_app.ops.loop import answered_items, effective_strategy, open_session
+from desktop_app.ops.search_query import store_search
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
 
@@ -234,9 +235,10 @@ class ProjectController(QObject):
         return self.queue.pos
 
     # ---- settings, export, relink ---------------------------------------------------------------------------
-    def set_search_label(self, name: str | None) -> None:
-        """Search mode for one label (find more of it), or back to learn mode; re-rank the next batch."""
-        set_search_label(self.project, name)
+    def set_search_label(self, name: str | None, query=None) -> None:
+        """Search mode for one label (find more of it), or back to learn mode; re-rank the next batch.
+        `query`: (kind, shown, vector) from ops.search_query.embed_query, stored with the mode (else cleared)."""
+        store_search(self.project, name, query)
         self.queue.prefetched = None
         if self.session_ready and self.queue.entries:
             # the rest of this batch was chosen for the old mode: the new mode takes over from here

@@ -20,6 +20,7 @@ from desktop_app.core.selection.registry import REGISTRY
 from desktop_app.core.stopping import recommendation
 from desktop_app.qt.label_bar import plain_tip
 from desktop_app.qt.labeling_view import plain_label
+from desktop_app.qt.search_query_box import QueryBox
 
 LEARN_MODE = "— nothing (learn mode)"
 ROW_PX = 22
@@ -104,6 +105,8 @@ class SidePanel(QWidget):
                                    "(find more of a rare class). Learn mode: the items the model is least sure about.")
         form.addRow("Strategy", self.strategy)
         form.addRow("Find more of", self.search_for)
+        self.query_box = QueryBox(pc, lambda: self.search_for.currentData())
+        form.addRow("", self.query_box)
         form.addRow("Batch size", self.batch)
         form.addRow("k neighbours", self.k)
         form.addRow("Audit share", self.audit)
@@ -149,10 +152,12 @@ class SidePanel(QWidget):
             self.search_for.addItem(label["name"], label["name"])  # QComboBox items are plain text
             if label["mode"] == "search":
                 self.search_for.setCurrentIndex(self.search_for.count() - 1)
+        self.query_box.refresh()
 
     def _search_chosen(self, index: int) -> None:
         if self.pc.project is not None:
             self.pc.set_search_label(self.search_for.itemData(index))
+            self.query_box.refresh()
 
     def refresh_counts(self, *_) -> None:
         p = self.pc.project

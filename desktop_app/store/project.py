@@ -26,11 +26,12 @@ from desktop_app.store.items import ItemsMixin
 from desktop_app.store.labels import LabelsMixin
 from desktop_app.store.lock import ProjectLock, check_links
 from desktop_app.store.rounds import RoundsMixin
+from desktop_app.store.search_query import SearchQueryMixin
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin):
+class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQueryMixin):
     def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool):
         self.path = Path(path)
         self.conn = GuardedConnection(conn, self.path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x53484F4C  # "SHOL"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA_V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,6 +101,22 @@ ALTER TABLE items ADD COLUMN review_reason TEXT;
 CREATE INDEX IF NOT EXISTS items_path ON items(path);
 CREATE TABLE IF NOT EXISTS merged (into_idx INTEGER PRIMARY KEY, copies INTEGER NOT NULL, paths TEXT NOT NULL);
 """
+
+# the query that seeds "find more of" (store/search_query.py): a phrase or an example image's path, and
+# its vector from the project's encoder
+SEARCH_QUERY = """
+CREATE TABLE IF NOT EXISTS search_query (
+    label_id INTEGER PRIMARY KEY,     -- the label in search mode it seeds
+    kind TEXT NOT NULL,               -- 'text' | 'image'
+    query TEXT NOT NULL,              -- the phrase, or the example image's path as given (the file is never kept)
+    encoder TEXT NOT NULL,            -- identity of the encoder that made vec
+    dim INTEGER NOT NULL,
+    vec BLOB NOT NULL,                -- float32 (dim,)
+    at REAL NOT NULL
+);
+"""
+UPGRADES[5] = SEARCH_QUERY
+READ_AS_UPGRADED[SEARCH_QUERY] = SEARCH_QUERY.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE")
 
 
 def create(conn: sqlite3.Connection) -> None:

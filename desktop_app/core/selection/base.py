@@ -39,6 +39,9 @@ class SelectionContext:
     max_scored: int = 200_000              # full-pool strategies score at most this many (subsample)
     anchors: np.ndarray | None = None      # representatives of regions with no label yet, biggest first
     explore_share: float = 0.1             # share of a batch that re-anchoring may spend on them
+    query: np.ndarray | None = None        # (d,) unit vector of the user's query (search: text or example image)
+    query_near: np.ndarray | None = None   # the unlabeled items nearest the query, nearest first (kNN index)
+    query_sims: np.ndarray | None = None   # their cosine similarities to the query
 
     @property
     def unlabeled(self) -> np.ndarray:

@@ -21,6 +21,7 @@ class Strategy:
     uses_pool: bool = False      # candidates come from the SEALS kNN pool (the session keeps it up to date)
     uses_anchors: bool = False   # also gets representatives of regions with no label yet (ctx.anchors)
     audit: bool = True           # batches get audit picks (not "find more of": it asks for positives only)
+    uses_query: bool = False     # gets the nearest items of the user's query (ctx.query_near), when there is one
 
 
 REGISTRY: dict[str, Strategy] = {
@@ -31,7 +32,7 @@ REGISTRY: dict[str, Strategy] = {
     "hybrid": Strategy(hybrid, "like seals, with a share of medium-uncertainty pool items (fewer outliers)",
                        uses_pool=True, uses_anchors=True),
     "search": Strategy(search, "find more of one label: the items most likely to carry it", uses_pool=True,
-                       uses_anchors=True, audit=False),
+                       uses_anchors=True, audit=False, uses_query=True),
     "entropy": Strategy(entropy, "full pool, highest entropy of the class probabilities"),
     "margin": Strategy(margin, "full pool, smallest gap between the top two classes"),
     "least-confidence": Strategy(least_confidence, "full pool, lowest top-class probability"),
@@ -44,6 +45,7 @@ STRATEGIES = {name: s.fn for name, s in REGISTRY.items()}
 USES_POOL = {name for name, s in REGISTRY.items() if s.uses_pool}
 NO_AUDIT = {name for name, s in REGISTRY.items() if not s.audit}
 USES_ANCHORS = {name for name, s in REGISTRY.items() if s.uses_anchors}
+USES_QUERY = {name for name, s in REGISTRY.items() if s.uses_query}
 
 
 def strategy_help() -> str:
