@@ -206,3 +206,22 @@ def test_shoal_simulate_runs_the_new_strategies(tmp_path, capsys):
     runs = json.loads(out.read_text())["runs"]
     assert {r["strategy"] for r in runs} == set(names)
     assert all([p["n_labeled"] for p in r["curve"]] == [10, 20, 30] for r in runs)
+
+
+def test_target_checks_on_known_curves():
+    from desktop_app.benchmarks import targets
+
+    def curve(f1s):
+        return [{"n_labeled": 20 + 25 * i, "macro_f1": f} for i, f in enumerate(f1s)]
+
+    runs = {"st:RandomSampling": [curve([0.2, 0.4, 0.6, 0.8])] * 2,
+            "st:BreakingTies": [curve([0.2, 0.6, 0.8, 0.9])] * 2,
+            "new": [curve([0.19, 0.8, 0.85, 0.895])] * 2}
+    res = {"runs": runs, "summary": {"best_peer": "st:BreakingTies", "target": 0.8}}
+    rows = {r["method"]: r for r in targets.checks(res)}
+    assert rows["st:BreakingTies"]["labels"] == 70 and rows["st:RandomSampling"]["labels"] == 95
+    assert rows["new"]["labels"] == 45 and np.isclose(rows["new"]["vs_best"], 45 / 70)
+    assert np.isclose(rows["new"]["vs_random"], 45 / 95)
+    assert np.isclose(rows["new"]["worst_vs_random"], 0.95)          # the first round: 0.19 / 0.2
+    assert np.isclose(rows["new"]["final_vs_margin"], -0.005)
+    assert "| new | 45 | 0.64 | 0.47 | 0.95 | -0.005 |" in targets.table({"x": res})
