@@ -173,9 +173,28 @@ def test_tcm_is_typiclust_while_labels_are_few_then_margin():
     assert all(p.kind == "explore" for p in s2.select(5, "tcm"))
 
 
+def test_tcm_seals_opens_with_typical_items_then_asks_neighbours_of_labels():
+    X, g = dense_blobs_with_outliers()
+    state = np.full(len(X), UNLABELED, np.int64)
+    state[[0, 120]] = g[[0, 120]]                                  # 2 labels of 2 classes: few
+    s = session_for(X, state, k=20)
+    s.refit()
+    first = s.select(4, "tcm-seals")
+    assert all("TypiClust" in p.reason for p in first)
+    assert 2 in g[[p.idx for p in first]]                          # the blob with no label yet
+    idx = np.array([p.idx for p in first])
+    s.set_state(idx, g[idx])
+    lab = np.flatnonzero(g < 3)[::12]
+    s.set_state(lab, g[lab])                                       # now plenty of labels
+    s.refit()
+    later = s.select(6, "tcm-seals")
+    assert not any("TypiClust" in p.reason for p in later)
+    assert any(p.neighbour_of is not None for p in later)          # SEALS candidates
+
+
 def test_new_strategies_replay_several_rounds_without_repeats():
     X, g = blobs([60, 60, 60])
-    for name in ("tcm", "typiclust", "badge", "qbc", "egl"):
+    for name in ("tcm", "tcm-seals", "typiclust", "badge", "qbc", "egl"):
         state = np.full(len(X), UNLABELED, np.int64)
         state[[0, 60, 120]] = g[[0, 60, 120]]
         picked = replay(session_for(X, state), g, name, rounds=4, batch=9)
@@ -198,7 +217,7 @@ def test_shoal_simulate_runs_the_new_strategies(tmp_path, capsys):
     from desktop_app.resources_path import resource
 
     out = tmp_path / "sim.json"
-    names = ["tcm", "badge", "qbc", "egl", "typiclust"]
+    names = ["tcm", "tcm-seals", "badge", "qbc", "egl", "typiclust"]
     code = main(["simulate", str(resource("demo", "texts.csv")), "--label-column", "label", "--limit", "60",
                  "--budget", "30", "--batch", "10", "--init", "10", "--seeds", "1",
                  *[a for n in names for a in ("--strategy", n)], "--json", str(out)])

@@ -3,7 +3,7 @@
     python -m desktop_app.benchmarks.targets FILE [--methods a,b]
 
 Per set and method: labels to 95% (crossing of the mean curve) ÷ the best small-text strategy's
-(target ≤ 0.85) and ÷ random's (`st:RandomSampling`, target ≤ 0.5); the worst round's mean macro-F1 ÷
+(target ≤ 0.85) and ÷ random's (`st:RandomSampling`, else Shoal's `random`; target ≤ 0.5); the worst round's mean macro-F1 ÷
 random's at the same budget (target ≥ 0.9: never far below random at any budget); the final macro-F1
 minus full-pool margin's (`st:BreakingTies`, target ≥ -0.01).
 """
@@ -29,7 +29,8 @@ def checks(res: dict, methods: list[str] | None = None) -> list[dict]:
     runs, s = res["runs"], res["summary"]
     best = s["best_peer"]
     cross = {m: crossing(c, s["target"]) for m, c in runs.items()}
-    rand = mean_curve(runs[RANDOM]) if RANDOM in runs else None
+    rand_name = RANDOM if RANDOM in runs else "random"
+    rand = mean_curve(runs[rand_name]) if rand_name in runs else None
     rows = []
     for m in methods or list(runs):
         if m not in runs:
@@ -37,7 +38,7 @@ def checks(res: dict, methods: list[str] | None = None) -> list[dict]:
         c, mc = cross[m], mean_curve(runs[m])
         row = {"method": m, "labels": c,
                "vs_best": None if c is None or cross[best] is None else c / cross[best],
-               "vs_random": None if c is None or cross.get(RANDOM) is None else c / cross[RANDOM],
+               "vs_random": None if c is None or cross.get(rand_name) is None else c / cross[rand_name],
                "worst_vs_random": None, "final_vs_margin": None}
         if rand is not None:
             k = min(len(mc), len(rand))

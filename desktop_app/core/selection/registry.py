@@ -12,7 +12,7 @@ from desktop_app.core.selection.kcenter import kcenter
 from desktop_app.core.selection.random_pick import random_pick
 from desktop_app.core.selection.seals import seals, seals_plain
 from desktop_app.core.selection.search import search
-from desktop_app.core.selection.typiclust import tcm, typiclust
+from desktop_app.core.selection.typiclust import tcm, tcm_seals, typiclust
 from desktop_app.core.selection.uncertain import entropy, least_confidence, margin
 
 
@@ -42,6 +42,8 @@ REGISTRY: dict[str, Strategy] = {
     "kcenter": Strategy(kcenter, "coverage: the items farthest from everything labeled (k-center greedy)"),
     "tcm": Strategy(tcm, "budget-aware: typical items of dense unlabeled regions while labels are few (under 3 a "
                     "class), then margin (TypiClust then margin, Hacohen et al. 2022)"),
+    "tcm-seals": Strategy(tcm_seals, "budget-aware: typical items of dense unlabeled regions while labels are few "
+                          "(under 3 a class), then seals", uses_pool=True, uses_anchors=True),
     "typiclust": Strategy(typiclust, "typical items of the dense regions holding the fewest labels (TypiClust)"),
     "badge": Strategy(badge, "uncertain and diverse: k-means++ on the head's gradient embeddings (BADGE)"),
     "qbc": Strategy(qbc, "query by committee: where 5 heads trained on bootstrap resamples disagree (vote entropy)"),

@@ -7,12 +7,15 @@ the biggest first, one item each: the member with the highest typicality (invers
 K_NN nearest neighbours in the cluster).
 `tcm`: TypiClust while there are fewer than PER_CLASS labels per known class, then `margin` (full pool,
 smallest gap between the top two classes, thinned by k-means so the batch is diverse): the paper's TCM.
+`tcm-seals`: the same TypiClust phase, then Shoal's `seals` (uncertain kNN neighbours of labeled items plus
+representatives of regions with no label yet): the typical first picks also spread the SEALS pool.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from desktop_app.core.selection.base import Pick, SelectionContext
+from desktop_app.core.selection.seals import seals
 from desktop_app.core.selection.uncertain import margin
 
 K_NN = 20            # neighbours for the typicality (the paper's 20)
@@ -72,8 +75,14 @@ def typiclust(ctx: SelectionContext, n: int) -> list[Pick]:
     return typical_picks(ctx, n)
 
 
-def tcm(ctx: SelectionContext, n: int) -> list[Pick]:
+def labels_are_few(ctx: SelectionContext) -> bool:
     known = max(len(ctx.classes), ctx.n_classes_labeled, 2)
-    if not ctx.has_model or len(ctx.labeled) < PER_CLASS * known:
-        return typical_picks(ctx, n)
-    return margin(ctx, n)
+    return not ctx.has_model or len(ctx.labeled) < PER_CLASS * known
+
+
+def tcm(ctx: SelectionContext, n: int) -> list[Pick]:
+    return typical_picks(ctx, n) if labels_are_few(ctx) else margin(ctx, n)
+
+
+def tcm_seals(ctx: SelectionContext, n: int) -> list[Pick]:
+    return typical_picks(ctx, n) if labels_are_few(ctx) else seals(ctx, n)
