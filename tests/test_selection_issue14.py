@@ -244,3 +244,34 @@ def test_target_checks_on_known_curves():
     assert np.isclose(rows["new"]["worst_vs_random"], 0.95)          # the first round: 0.19 / 0.2
     assert np.isclose(rows["new"]["final_vs_margin"], -0.005)
     assert "| new | 45 | 0.64 | 0.47 | 0.95 | -0.005 |" in targets.table({"x": res})
+
+
+def test_peers_add_extends_the_saved_tables_and_refuses_other_parameters(tmp_path):
+    import json
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    from desktop_app.benchmarks import peers_add
+
+    docs = tmp_path / "docs"
+    (docs / "curves").mkdir(parents=True)
+    src = Path(__file__).resolve().parents[1] / "docs"
+    shutil.copy(src / "benchmarks.md", docs / "benchmarks.md")
+    saved = json.loads((src / "curves" / "peers-newsgroups.json").read_text())
+    (docs / "curves" / "peers-newsgroups.json").write_text(json.dumps(saved))
+    new = {"newsgroups": {"runs": {"seals-copy": saved["runs"]["seals"]}, "params": saved["params"]}}
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    peers_add.main([str(tmp_path / "new.json"), "--docs", str(docs)])
+    merged = json.loads((docs / "curves" / "peers-newsgroups.json").read_text())
+    m = merged["summary"]["methods"]
+    assert m["seals-copy"]["crossing"] == m["seals"]["crossing"]
+    # the saved curves are rounded to 5 decimals: recomputed figures agree to far below a label
+    assert abs(m["seals"]["crossing"] - saved["summary"]["methods"]["seals"]["crossing"]) < 0.05
+    assert merged["summary"]["best_peer"] == saved["summary"]["best_peer"]
+    assert "| seals-copy |" in (docs / "benchmarks.md").read_text()
+    other = {"newsgroups": {"runs": new["newsgroups"]["runs"], "params": {**saved["params"], "seeds": 3}}}
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    with pytest.raises(SystemExit, match="seeds"):
+        peers_add.main([str(tmp_path / "other.json"), "--docs", str(docs)])
