@@ -4,11 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from desktop_app.core.selection.badge import badge
+from desktop_app.core.selection.committee import qbc
+from desktop_app.core.selection.egl import egl
 from desktop_app.core.selection.hybrid import hybrid
 from desktop_app.core.selection.kcenter import kcenter
 from desktop_app.core.selection.random_pick import random_pick
 from desktop_app.core.selection.seals import seals, seals_plain
 from desktop_app.core.selection.search import search
+from desktop_app.core.selection.typiclust import tcm, tcm_seals, typiclust
 from desktop_app.core.selection.uncertain import entropy, least_confidence, margin
 
 
@@ -37,6 +41,14 @@ REGISTRY: dict[str, Strategy] = {
     "margin": Strategy(margin, "full pool, smallest gap between the top two classes"),
     "least-confidence": Strategy(least_confidence, "full pool, lowest top-class probability"),
     "kcenter": Strategy(kcenter, "coverage: the items farthest from everything labeled (k-center greedy)"),
+    "tcm": Strategy(tcm, "budget-aware: typical items of dense unlabeled regions while labels are few (under 3 a "
+                    "class), then margin (TypiClust then margin, Hacohen et al. 2022)"),
+    "tcm-seals": Strategy(tcm_seals, "budget-aware: typical items of dense unlabeled regions while labels are few "
+                          "(under 3 a class), then seals", uses_pool=True, uses_anchors=True),
+    "typiclust": Strategy(typiclust, "typical items of the dense regions holding the fewest labels (TypiClust)"),
+    "badge": Strategy(badge, "uncertain and diverse: k-means++ on the head's gradient embeddings (BADGE)"),
+    "qbc": Strategy(qbc, "query by committee: where 5 heads trained on bootstrap resamples disagree (vote entropy)"),
+    "egl": Strategy(egl, "expected model change: the largest expected gradient of the head (expected gradient length)"),
     "random": Strategy(random_pick, "uniformly at random (a baseline)"),
 }
 
