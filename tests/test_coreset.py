@@ -144,7 +144,7 @@ def test_coreset_writes_user_ids_labels_scores_and_reasons(capsys, project, tmp_
     assert code == 0, err
     assert "kept 36 of 120 labeled items" in out and f"method {AUTO}" in out
     rows = read_keep(tmp_path / "keep.csv")
-    assert list(rows[0]) == ["id", "label", "score", "reason"] and len(rows) == 36
+    assert list(rows[0]) == ["id", "label", "score", "reason", "weight"] and len(rows) == 36
     ids = [r["id"].removeprefix("'") if r["id"].startswith("'=") else r["id"] for r in rows]
     assert set(ids) <= set(truth) and not set(ids) & (uids(p) - set(truth))    # never an internal uid
     assert all(truth[i] == r["label"] and r["reason"] for i, r in zip(ids, rows))

@@ -43,10 +43,12 @@ def _sets():
 SETS = _sets()
 
 
-def macro_f1(X_tr, y_tr, X_te, y_te) -> float:
+def macro_f1(X_tr, y_tr, X_te, y_te, weights=None) -> float:
+    """weights: a weighted core-set's sample weights (None: each kept item counts once)."""
     from sklearn.metrics import f1_score
 
-    return float(f1_score(y_te, LinearHead().fit(X_tr, y_tr).predict(X_te), average="macro", zero_division=0))
+    head = LinearHead().fit(X_tr, y_tr, sample_weight=weights)
+    return float(f1_score(y_te, head.predict(X_te), average="macro", zero_division=0))
 
 
 def bootstrap(values, n: int = 2000, seed: int = 0) -> tuple[float, float, float]:
@@ -71,8 +73,9 @@ def run_set(X, y, methods, keeps, seeds, log=print) -> dict:
                 t = time.time()
                 stratify = name != "random-plain"
                 fn = METHODS["random" if name == "random-plain" else name].fn
-                kept = fn(replace(base, n_keep=n_keep, stratify=stratify, proxy=base.proxy)).positions
-                f1 = macro_f1(X[tr][kept], y[tr][kept], X[te], y[te])
+                res = fn(replace(base, n_keep=n_keep, stratify=stratify, proxy=base.proxy, top2=base.top2))
+                kept = res.positions
+                f1 = macro_f1(X[tr][kept], y[tr][kept], X[te], y[te], res.weights)
                 scores.setdefault((name, keep), []).append(f1)
                 log(f"  seed {seed} keep {keep:.0%} {name:<12} {f1:.3f} (all {full:.3f}) {time.time() - t:4.1f}s")
     return scores

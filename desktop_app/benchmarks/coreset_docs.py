@@ -112,6 +112,8 @@ def plot(res: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from desktop_app.core.coreset.registry import AUTO
+
     sets = res["sets"]
     fig, axes = plt.subplots(1, len(sets), figsize=(4.6 * len(sets), 3.8), dpi=100, squeeze=False)
     for ax, (name, s) in zip(axes[0], sets.items()):
@@ -121,7 +123,7 @@ def plot(res: dict, path: Path) -> None:
             xs = [r["keep"] for r in rows] + [1.0]
             ys = [r["macro_f1"][0] for r in rows] + [full]
             style = {"random": dict(ls="--", color="#777"), "random-plain": dict(ls=":", color="#aaa")}.get(m, {})
-            ax.plot(xs, ys, marker="o", ms=3, lw=2 if m == "prototypes" else 1.1, label=m, **style)
+            ax.plot(xs, ys, marker="o", ms=3, lw=2 if m == AUTO else 1.1, label=m, **style)
         ax.axhline(full, color="#3a9d4a", lw=0.8)
         ax.set_title(name)
         ax.set_xlabel("share of the pool kept")

@@ -14,6 +14,7 @@ from desktop_app.core.coreset.prototypes import prototypes
 from desktop_app.core.coreset.random_keep import random_keep
 from desktop_app.core.coreset.redundancy import redundancy
 from desktop_app.core.coreset.uncertainty import uncertainty
+from desktop_app.core.coreset import weighted as _weighted
 from desktop_app.errors import ShoalError
 
 
@@ -25,6 +26,8 @@ class Method:
 
 
 METHODS = {
+    "weighted": Method(_weighted.weighted, "prototypes carrying the weight of their k-means group, plus boundary "
+                       "items above 30% kept (a weighted core-set: train with the weight column)", True),
     "prototypes": Method(prototypes, "per class, one item nearest each of k-means' groups (no model)", False),
     "kcenter": Method(kcenter, "greedy k-center on the embeddings, per class", False),
     "uncertainty": Method(uncertainty, "hardest for the out-of-fold head, plus the most typical per class", True),
@@ -33,7 +36,7 @@ METHODS = {
     "redundancy": Method(redundancy, "drop easy near-duplicates first (kNN within each class)", True),
     "random": Method(random_keep, "a random subset (the baseline)", False),
 }
-AUTO = "prototypes"
+AUTO = "weighted"
 
 
 def resolve(name: str) -> str:
