@@ -12,7 +12,10 @@ import pytest
 from desktop_app.core.coreset import weighted as w
 from desktop_app.core.coreset.base import CoresetInput, quotas
 from desktop_app.core.coreset.registry import AUTO, METHODS
-from tests.test_coreset import digit_set, embedded, project, read_keep, run  # noqa: F401 (fixtures)
+from tests import test_coreset as base
+
+digit_set, embedded, project = base.digit_set, base.embedded, base.project   # the fixtures of test_coreset
+read_keep, run = base.read_keep, base.run
 
 
 def test_a_dense_group_is_one_item_that_weighs_as_much_as_the_group():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desktop_app.core.coreset import weighted as _weighted
 from desktop_app.core.coreset.base import CoresetInput, Kept
 from desktop_app.core.coreset.ccs import ccs
 from desktop_app.core.coreset.kcenter import kcenter
@@ -14,7 +15,6 @@ from desktop_app.core.coreset.prototypes import prototypes
 from desktop_app.core.coreset.random_keep import random_keep
 from desktop_app.core.coreset.redundancy import redundancy
 from desktop_app.core.coreset.uncertainty import uncertainty
-from desktop_app.core.coreset import weighted as _weighted
 from desktop_app.errors import ShoalError
 
 
