@@ -32,7 +32,7 @@ def _boundary(group: np.ndarray, n: int, margin: np.ndarray, top2: np.ndarray) -
 def weighted(inp: CoresetInput) -> Kept:
     X = _reduced(np.asarray(inp.X, np.float32), inp.seed)
     groups = quotas(inp.y, inp.n_keep, inp.stratify)
-    mix = boundary_share(inp.n_keep / max(len(inp.y), 1))
+    mix = boundary_share(inp.n_keep / max(len(inp.y), 1)) if len(np.unique(inp.y)) > 1 else 0.0
     margin = top2 = None
     if mix > 0:
         margin = own_label_proba(inp)[1]
