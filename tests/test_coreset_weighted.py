@@ -98,3 +98,14 @@ def test_an_unweighted_list_exports_no_weight_column_and_a_bad_weight_is_one_lin
         (tmp_path / "bad.csv").write_text(f"id,weight\n{ids[0]},2\n{ids[1]},{bad}\n", encoding="utf-8")
         code, _, err = run(capsys, "export", p, tmp_path / f"b{bad}", "--format", "csv", "--only", tmp_path / "bad.csv")
         assert code == 2 and "line 3" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_keep_file_from_before_the_weight_column_is_still_shoals(capsys, project, tmp_path):
+    p, truth = project
+    ids = [i for i in truth if i.startswith("t")][:4]
+    old = tmp_path / "keep.csv"
+    old.write_text("id,label,score,reason\n" + "".join(f"{i},{truth[i]},1.0,random pick\n" for i in ids), "utf-8")
+    assert run(capsys, "export", p, tmp_path / "o", "--format", "csv", "--only", old)[0] == 0   # read unweighted
+    code, _, err = run(capsys, "coreset", p, "--keep", "10", "--out", old, "--overwrite")
+    assert code == 0, err
+    assert list(read_keep(old)[0]) == ["id", "label", "score", "reason", "weight"]
