@@ -109,3 +109,18 @@ def test_a_keep_file_from_before_the_weight_column_is_still_shoals(capsys, proje
     code, _, err = run(capsys, "coreset", p, "--keep", "10", "--out", old, "--overwrite")
     assert code == 0, err
     assert list(read_keep(old)[0]) == ["id", "label", "score", "reason", "weight"]
+
+
+def test_a_run_of_more_methods_joins_the_saved_benchmark_section(tmp_path, capsys):
+    from desktop_app.benchmarks import coreset as bench
+
+    (tmp_path / "benchmarks.md").write_text("# Selection benchmarks\n")
+    common = ["--sets", "digits", "--keep", "0.3", "--quiet"]
+    assert bench.main([*common, "--seeds", "2", "--methods", "prototypes,random", "--docs", str(tmp_path)]) == 0
+    assert bench.main([*common, "--seeds", "2", "--methods", f"{AUTO},random", "--add-to-docs", str(tmp_path)]) == 0
+    page = (tmp_path / "benchmarks.md").read_text()
+    assert f"| 30% | **{AUTO}** |" in page and "| 30% | prototypes |" in page and "agree seed for seed" in page
+    saved = json.loads((tmp_path / "curves" / "results" / "coreset.json").read_text())
+    assert saved["methods"] == [AUTO, "prototypes", "random"]
+    with pytest.raises(ValueError, match="seeds"):   # another number of seeds cannot be joined
+        bench.main([*common, "--seeds", "1", "--methods", "kcenter,random", "--add-to-docs", str(tmp_path)])

@@ -123,6 +123,9 @@ def main(argv=None) -> int:
     ap.add_argument("--confirm-docs", metavar="DOCS",
                     help="add this run (the -bench sets) to the saved section as a confirmation, keeping the "
                          "development-set figures")
+    ap.add_argument("--add-to-docs", metavar="DOCS",
+                    help="add this run's new methods to the saved development-set run (same sets, seeds, shares; "
+                         "the methods both hold must agree seed for seed) and rewrite the section")
     args = ap.parse_args(argv)
     methods = args.methods.split(",")
     if "random" not in methods:
@@ -147,6 +150,11 @@ def main(argv=None) -> int:
         from desktop_app.benchmarks.coreset_docs import add_confirmation
 
         add_confirmation(args.confirm_docs, {"sets": out, "seeds": args.seeds, "command": command})
+    if args.add_to_docs:
+        from desktop_app.benchmarks.coreset_docs import add_methods
+
+        add_methods(args.add_to_docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
+                                       "command": command, "minutes": round((time.time() - t0) / 60, 1)})
     if args.docs:
         from desktop_app.benchmarks.coreset_docs import write_docs
 

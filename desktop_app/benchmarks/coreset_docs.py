@@ -25,7 +25,10 @@ def section(res: dict) -> list[str]:
          "items and scored (macro-F1) on the 20%. `vs all`: points against training on the whole pool; "
          "`vs random`: points against a random subset of the same size and the same class quotas (the stricter "
          f"baseline; `random-plain` ignores classes). Means over {res['seeds']} seeds, 95% bootstrap intervals "
-         f"over seeds in brackets. `auto` = `{AUTO}`.", ""]
+         f"over seeds in brackets. `auto` = `{AUTO}`."
+         + "".join(f" {', '.join(f'`{m}`' for m in a['methods'])} added by `{a['command']}` ({a['minutes']} min; the "
+                   "methods both runs hold agree seed for seed, so the tables are those of one run with all methods)."
+                   for a in res.get("added", [])), ""]
     for name, s in res["sets"].items():
         full = sum(s["all"]) / len(s["all"])
         L += [f"### {name} ({s['n_items']} items, all-pool macro-F1 {full:.3f}, {s['seconds']} s)", "",
@@ -104,6 +107,34 @@ def add_confirmation(docs, conf: dict) -> None:
     res["confirm"] = conf
     path.write_text(json.dumps(res))
     splice(docs / "benchmarks.md", section(res))
+
+
+def add_methods(docs, new: dict) -> None:
+    """Join a run of more methods to the saved results (same sets, seeds and shares): its per-seed figures
+    for the methods the saved run lacks are added, and the rows recomputed. The methods both hold (at least
+    `random`) and the all-items figures must agree seed for seed, else nothing is changed."""
+    from desktop_app.benchmarks.coreset import summary
+
+    docs = Path(docs)
+    res = json.loads((docs / "curves" / "results" / "coreset.json").read_text())
+    if new["seeds"] != res["seeds"] or sorted(new["keeps"]) != sorted(res["keeps"]) or set(new["sets"]) != set(res["sets"]):
+        raise ValueError("the saved core-set run has other sets, seeds or shares: run the full command instead")
+    added = [m for m in new["methods"] if m not in res["methods"]]
+    for name, s in new["sets"].items():
+        old = res["sets"][name]
+        shared = [k for k in s["per_seed"] if k in old["per_seed"]]
+        if not shared or any(abs(a - b) > 1e-9 for k in shared for a, b in zip(s["per_seed"][k], old["per_seed"][k])) \
+                or any(abs(a - b) > 1e-9 for a, b in zip(s["all"], old["all"])):
+            raise ValueError(f"{name}: the methods both runs hold differ seed by seed; run the full command instead")
+        old["per_seed"].update({k: v for k, v in s["per_seed"].items() if k.split("@")[0] in added})
+        old["seconds"] += s["seconds"]
+    res["methods"] = added + res["methods"]
+    for s in res["sets"].values():
+        scores = {"all": s["all"], **{(k.rsplit("@", 1)[0], float(k.rsplit("@", 1)[1])): v
+                                      for k, v in s["per_seed"].items()}}
+        s["rows"] = summary(scores, res["methods"], res["keeps"])
+    res.setdefault("added", []).append({"methods": added, "command": new["command"], "minutes": new["minutes"]})
+    write_docs(docs, res)
 
 
 def plot(res: dict, path: Path) -> None:
