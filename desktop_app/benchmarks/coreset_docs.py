@@ -71,30 +71,31 @@ counts as that region instead of once: a weighted core-set in the proper sense. 
 part of each class quota (1/4 at 50%, 1/2 from 70%) goes first to boundary items: the smallest
 out-of-fold |margin| among items whose given label is still one of the proxy head's two likeliest, so
 hard-but-plausible items, not likely label errors (keep easy at small budgets, hard at large ones, as
-Sorscher et al. 2022 find). Against `prototypes` in this run (points over random) the weights add +1.1 / +0.0 / +0.4 at
-10% and +0.7 / +0.3 / +0.5 at 30% (digits / newsgroups / fashion), and at 50% weights plus boundary
-items add +0.5 / +1.2 / +0.5. Met: within 1 point of all items at 50% kept on digits
-(-0.3) and fashion (-0.7); `weighted` is also the best method at 50% on newsgroups (-2.4, missed) and
-never below random. On the 20 Newsgroups benchmark set (not used to choose) it is only 0.1 points
-above `prototypes` at each share: on text the weights and the boundary items do little. Missed: +2 points over random at 30% kept (+1.4 / +1.0 / +1.0). Only the
-proxy-hard methods reach it, on digits alone (`redundancy` +2.1), and those lose 5-13 points to random
-on newsgroups at 10-30%, so `auto` cannot be one of them. The reason is the one above: a linear head on
-frozen embeddings is still learning at the full pool (a random 30% loses 2-6 points), and a random 30%
-already covers every class, so the subset's order of items can win back about a point, not two.
+Sorscher et al. 2022 find). Against `prototypes` in this run (points over random) the weights add +1.1 /
++0.0 / +0.4 at 10% and +0.7 / +0.3 / +0.5 at 30% (digits / newsgroups / fashion), and at 50% weights plus
+boundary items add +0.5 / +1.2 / +0.5. Met: within 1 point of all items at 50% kept on digits (-0.3) and
+fashion (-0.7); `weighted` is also the best method at 50% on newsgroups (-2.4, missed) and never below
+random. On the 20 Newsgroups benchmark set (not used to choose) it is only 0.1 points above `prototypes`
+at each share: on text the weights and the boundary items do little. Missed: +2 points over random at 30%
+kept (+1.4 / +1.0 / +1.0). Only the proxy-hard methods reach it, on digits alone (`redundancy` +2.1), and
+those lose 5-13 points to random on newsgroups at 10-30%, so `auto` cannot be one of them. Why no method
+gets there: a linear head on frozen embeddings is still learning at the full pool (a random 30% loses 2-6
+points), and a random 30% already covers every class, so the subset's order of items can win back about a
+point, not two.
 
-Side runs on the development sets (5 seeds, throwaway scripts, not part of the project: indicative
-only; their 5-seed figures run higher than the 10 seeds here, e.g. newsgroups 30% `weighted` +2.3
-there) decided the details. Training with uniform weights (the same total weight as the pool, i.e. C
-scaled by pool/kept) did not help (newsgroups 30% vs random: `prototypes` +1.2 so, +1.4 unweighted, +2.0
-weighted by group size; a random subset -0.1 so), so
-the gain comes from where the weight sits, not from weaker regularisation. Boundary items already at
-30% helped digits (+0.3) but cost newsgroups 1.2 points, hence the ramp from 30%. Dropping the labels
-cleanlab flags (`core/suspects.py`) before choosing did not help (newsgroups 30%: +1.7 instead of +2.3
-in that run, 50% about equal); it stays available as `--drop-suspects`. Quotas tuned to class
-difficulty were not tried. Runs with another OpenMP thread count (k-means) move figures by a few tenths
-of a point; this run used `OMP_NUM_THREADS=1`. Clustering runs on 32 principal components: in a side
-run on the development sets (5 seeds) that was as good as clustering the full embeddings, and it is 3x
-faster (20,000 synthetic 384-d items, 30% kept: 14 s instead of 43 s)."""
+Side runs on the development sets (5 seeds, throwaway scripts, not part of the project: indicative only;
+their 5-seed figures run higher than the 10 seeds here, e.g. newsgroups 30% `weighted` +2.3 there)
+decided the details. Training with uniform weights (the same total weight as the pool, i.e. C scaled by
+pool/kept) did not help (newsgroups 30% vs random: `prototypes` with uniform weights +1.2, unweighted
++1.4, weighted by group size +2.0; a random subset with uniform weights -0.1), so the gain comes from
+where the weight sits, not from weaker regularisation. Boundary items already at 30% helped digits (+0.3)
+but cost newsgroups 1.2 points, hence the ramp from 30%. Dropping the labels cleanlab flags
+(`core/suspects.py`) before choosing did not help (newsgroups 30%: +1.7 instead of +2.3 in that run, 50%
+about equal); it stays available as `--drop-suspects`. Quotas tuned to class difficulty were not tried.
+Runs with another OpenMP thread count (k-means) move figures by a few tenths of a point; this run used
+`OMP_NUM_THREADS=1`. Clustering runs on 32 principal components: in a side run on the development sets (5
+seeds) that was as good as clustering the full embeddings, and it is 3x faster (20,000 synthetic 384-d
+items, 30% kept: 14 s instead of 43 s)."""
 
 
 def confirmation(conf: dict | None, method: str) -> list[str]:
