@@ -1,7 +1,7 @@
 """Core-set method name -> Method(fn, help, uses_proxy). `auto` names the method the development-set
 benchmark (desktop_app.benchmarks.coreset, figures in docs/benchmarks.md) found best: `weighted`
 (`prototypes` whose kept items carry the weight of their k-means group, plus boundary items above 30%
-kept), ahead of the unweighted `prototypes` at every share on the three development sets."""
+kept), level with or ahead of the unweighted `prototypes` at every share on the three development sets."""
 from __future__ import annotations
 
 from collections.abc import Callable
