@@ -1,5 +1,5 @@
 """`shoal coreset PROJECT --keep 0.3|5000 --method auto --out keep.csv`: the labeled items worth keeping,
-written as id,label,score,reason (the ids users see). `shoal export ... --only keep.csv` exports them."""
+written as id,label,score,reason,weight (the ids users see). `shoal export ... --only keep.csv` exports them."""
 from __future__ import annotations
 
 
@@ -12,7 +12,7 @@ def register(sub) -> dict:
     p.add_argument("--method", default="auto", choices=["auto", *METHODS],
                    help=(f"auto = {AUTO} (best on the development sets); "
                          + "; ".join(f"{n}: {m.help}" for n, m in METHODS.items())).replace("%", "%%"))
-    p.add_argument("--out", required=True, help="CSV to write: id,label,score,reason")
+    p.add_argument("--out", required=True, help="CSV to write: id,label,score,reason,weight")
     p.add_argument("--no-stratify", action="store_true", help="let class shares change (default: kept per class)")
     p.add_argument("--drop-suspects", action="store_true",
                    help="drop the labels `shoal suspects` flags as likely errors before choosing")

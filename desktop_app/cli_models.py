@@ -19,6 +19,9 @@ def register(sub) -> dict:
 
     p.add_argument("--head", choices=list(HEADS), default="logreg",
                    help="logreg (logistic regression, as the loop) or mlp (one hidden layer, early-stopped)")
+    p.add_argument("--only", metavar="KEEP_CSV",
+                   help="train on the labeled items a keep file lists (`shoal coreset --out`), with its weight "
+                        "column as sample weights when it has one")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("predict", help="classify a new folder or table with the trained model, into a CSV")
     p.add_argument("project")
@@ -35,7 +38,12 @@ def cmd_train(args):
     from desktop_app.store.project import Project
 
     with Project.open(args.project) as project:
-        info = train(project, head=args.head)
+        only = None
+        if args.only:
+            from desktop_app.ops.coreset import resolve_only
+
+            only = resolve_only(project, args.only)
+        info = train(project, head=args.head, only=only)
     if args.json:
         from desktop_app.cli_output import print_json
 
@@ -43,7 +51,11 @@ def cmd_train(args):
         return
     left = f" ({info['left_out_unembedded']} labeled items without a vector left out)" if info["left_out_unembedded"] \
         else ""
-    print(f"trained a {info['head']} head on {info['n_labeled']} labeled items, {len(info['classes'])} labels{left}")
+    sub = info.get("subset")
+    kept = "" if not sub else (f" of the keep file (weighted: they stand for {sub['weight_sum']:.0f} items)"
+                               if sub["weighted"] else " of the keep file")
+    print(f"trained a {info['head']} head on {info['n_labeled']} labeled items{kept}, {len(info['classes'])} "
+          f"labels{left}")
     if info["oof"]:
         print(f"out-of-fold accuracy {info['oof']['accuracy']:.3f}, macro-F1 {info['oof']['macro_f1']:.3f} "
               "(on the labeled items, which Shoal picked because they were hard: a lower bound)")

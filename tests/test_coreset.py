@@ -144,7 +144,7 @@ def test_coreset_writes_user_ids_labels_scores_and_reasons(capsys, project, tmp_
     assert code == 0, err
     assert "kept 36 of 120 labeled items" in out and f"method {AUTO}" in out
     rows = read_keep(tmp_path / "keep.csv")
-    assert list(rows[0]) == ["id", "label", "score", "reason"] and len(rows) == 36
+    assert list(rows[0]) == ["id", "label", "score", "reason", "weight"] and len(rows) == 36
     ids = [r["id"].removeprefix("'") if r["id"].startswith("'=") else r["id"] for r in rows]
     assert set(ids) <= set(truth) and not set(ids) & (uids(p) - set(truth))    # never an internal uid
     assert all(truth[i] == r["label"] and r["reason"] for i, r in zip(ids, rows))
@@ -227,20 +227,20 @@ def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
     from desktop_app.benchmarks.write import KEPT, _kept_sections
 
     (tmp_path / "benchmarks.md").write_text("# Selection benchmarks\n\nabove\n")
-    argv = ["--sets", "digits", "--methods", "prototypes,random", "--keep", "0.3", "--seeds", "2", "--quiet",
+    argv = ["--sets", "digits", "--methods", f"{AUTO},random", "--keep", "0.3", "--seeds", "2", "--quiet",
             "--docs", str(tmp_path)]
     assert bench.main(argv) == 0 and bench.main(argv) == 0
     out = capsys.readouterr().out
-    assert "| 30% | prototypes |" in out and "over 2 seeds" in out
+    assert f"| 30% | {AUTO} |" in out and "over 2 seeds" in out
     page = (tmp_path / "benchmarks.md").read_text()
     assert page.startswith("# Selection benchmarks\n\nabove\n") and page.count(START) == 1
-    assert "| 30% | **prototypes** |" in page and "at 30% kept, at least 2 points above random" in page
+    assert f"| 30% | **{AUTO}** |" in page and "at 30% kept, at least 2 points above random" in page
     assert (tmp_path / "curves" / "coreset.png").stat().st_size > 1000
     assert START in _kept_sections(tmp_path / "benchmarks.md")   # the report keeps it when it rewrites the page
     assert page.index(KEPT) < page.index(START)
     assert bench.main([*argv[:-2], "--confirm-docs", str(tmp_path)]) == 0   # a confirmation run joins the section
     page = (tmp_path / "benchmarks.md").read_text()
-    assert "Confirmation on the benchmark sets" in page and page.count(START) == 1 and "| 30% | **prototypes** |" in page
+    assert "Confirmation on the benchmark sets" in page and page.count(START) == 1 and f"| 30% | **{AUTO}** |" in page
 
 
 def test_prototypes_in_pieces_keeps_the_quota(digit_set, monkeypatch):

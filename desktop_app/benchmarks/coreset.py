@@ -43,10 +43,12 @@ def _sets():
 SETS = _sets()
 
 
-def macro_f1(X_tr, y_tr, X_te, y_te) -> float:
+def macro_f1(X_tr, y_tr, X_te, y_te, weights=None) -> float:
+    """weights: a weighted core-set's sample weights (None: each kept item counts once)."""
     from sklearn.metrics import f1_score
 
-    return float(f1_score(y_te, LinearHead().fit(X_tr, y_tr).predict(X_te), average="macro", zero_division=0))
+    head = LinearHead().fit(X_tr, y_tr, sample_weight=weights)
+    return float(f1_score(y_te, head.predict(X_te), average="macro", zero_division=0))
 
 
 def bootstrap(values, n: int = 2000, seed: int = 0) -> tuple[float, float, float]:
@@ -71,8 +73,9 @@ def run_set(X, y, methods, keeps, seeds, log=print) -> dict:
                 t = time.time()
                 stratify = name != "random-plain"
                 fn = METHODS["random" if name == "random-plain" else name].fn
-                kept = fn(replace(base, n_keep=n_keep, stratify=stratify, proxy=base.proxy)).positions
-                f1 = macro_f1(X[tr][kept], y[tr][kept], X[te], y[te])
+                res = fn(replace(base, n_keep=n_keep, stratify=stratify, proxy=base.proxy, top2=base.top2))
+                kept = res.positions
+                f1 = macro_f1(X[tr][kept], y[tr][kept], X[te], y[te], res.weights)
                 scores.setdefault((name, keep), []).append(f1)
                 log(f"  seed {seed} keep {keep:.0%} {name:<12} {f1:.3f} (all {full:.3f}) {time.time() - t:4.1f}s")
     return scores
@@ -120,6 +123,9 @@ def main(argv=None) -> int:
     ap.add_argument("--confirm-docs", metavar="DOCS",
                     help="add this run (the -bench sets) to the saved section as a confirmation, keeping the "
                          "development-set figures")
+    ap.add_argument("--add-to-docs", metavar="DOCS",
+                    help="add this run's new methods to the saved development-set run (same sets, seeds, shares; "
+                         "the methods both hold must agree seed for seed) and rewrite the section")
     args = ap.parse_args(argv)
     methods = args.methods.split(",")
     if "random" not in methods:
@@ -144,6 +150,11 @@ def main(argv=None) -> int:
         from desktop_app.benchmarks.coreset_docs import add_confirmation
 
         add_confirmation(args.confirm_docs, {"sets": out, "seeds": args.seeds, "command": command})
+    if args.add_to_docs:
+        from desktop_app.benchmarks.coreset_docs import add_methods
+
+        add_methods(args.add_to_docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
+                                       "command": command, "minutes": round((time.time() - t0) / 60, 1)})
     if args.docs:
         from desktop_app.benchmarks.coreset_docs import write_docs
 

@@ -16,7 +16,8 @@ from desktop_app.core.export.tables import FORMULA_START, neutral_cell
 from desktop_app.errors import ShoalError
 from desktop_app.store.project import Project
 
-HEADER = ["id", "label", "score", "reason"]
+HEADER = ["id", "label", "score", "reason", "weight"]
+OLD_HEADER = HEADER[:4]   # keep files written before the weight column
 
 
 @dataclass
@@ -26,6 +27,7 @@ class KeepRow:
     label: str
     score: float
     reason: str
+    weight: float = 1.0   # how many labeled items it stands for (a weighted method); 1 otherwise
 
 
 @dataclass
@@ -85,22 +87,23 @@ def coreset(project: Project, keep, method: str = "auto", stratify: bool = True,
     kept = METHODS[name].fn(inp)
     shape = learning_curve(inp, name) if curve else None
     items = {r["idx"]: r["id"] for r in project.items(idx[kept.positions])}
-    rows = [KeepRow(int(idx[p]), items[int(idx[p])], names.get(int(ids[p]), ""), float(s), reason)
-            for p, s, reason in zip(kept.positions, kept.scores, kept.reasons)]
+    weights = kept.weights if kept.weights is not None else np.ones(len(kept.positions))
+    rows = [KeepRow(int(idx[p]), items[int(idx[p])], names.get(int(ids[p]), ""), float(s), reason, float(w))
+            for p, s, reason, w in zip(kept.positions, kept.scores, kept.reasons, weights)]
     return CoresetResult(name, len(idx), rows, notes, shape)
 
 
 def _is_keep_file(path: Path) -> bool:
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            return next(csv.reader(f), None) == HEADER
+            return next(csv.reader(f), None) in (HEADER, OLD_HEADER)
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
 
 
 def write_keep_csv(rows: list[KeepRow], out: str | Path, overwrite: bool = False) -> Path:
     """Atomic write (temp file, then rename). An existing file is replaced only with `overwrite` and
-    only when it is itself a keep file Shoal wrote (header id,label,score,reason)."""
+    only when it is itself a keep file Shoal wrote (header id,label,score,reason[,weight])."""
     out = Path(os.path.abspath(Path(out).expanduser()))
     if out.is_dir():
         raise ShoalError(f"{out} is a folder; give a file name like {out / 'keep.csv'}")
@@ -117,7 +120,8 @@ def write_keep_csv(rows: list[KeepRow], out: str | Path, overwrite: bool = False
             w = csv.writer(f)
             w.writerow(HEADER)
             for r in rows:
-                w.writerow([neutral_cell(r.id), neutral_cell(r.label), f"{r.score:.4f}", neutral_cell(r.reason)])
+                w.writerow([neutral_cell(r.id), neutral_cell(r.label), f"{r.score:.4f}", neutral_cell(r.reason),
+                            f"{r.weight:.4f}"])
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, out)
@@ -129,13 +133,23 @@ def write_keep_csv(rows: list[KeepRow], out: str | Path, overwrite: bool = False
 
 def read_only_ids(path: str | Path) -> list[str]:
     """The `id` column of a keep file (or any CSV with an id column), in order, without repeats."""
+    return list(read_only_weights(path)[0])
+
+
+def read_only_weights(path: str | Path) -> tuple[dict[str, float], bool]:
+    """({id: weight}, whether the file has a weight column) of a keep file; without one every weight is 1.
+    A weight must be a finite number >= 0; a repeated id keeps its first row."""
     path = Path(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             if not reader.fieldnames or "id" not in reader.fieldnames:
                 raise ShoalError(f"{path} needs a column named id (as `shoal coreset --out` writes)")
-            ids = [r["id"] for r in reader if r.get("id")]
+            weighted = "weight" in reader.fieldnames
+            ids: dict[str, float] = {}
+            for n, r in enumerate(reader, start=2):
+                if r.get("id") and r["id"] not in ids:
+                    ids[r["id"]] = _weight(r.get("weight"), path, n) if weighted else 1.0
     except FileNotFoundError:
         raise ShoalError(f"--only: no such file {path}") from None
     except IsADirectoryError:
@@ -146,23 +160,36 @@ def read_only_ids(path: str | Path) -> list[str]:
         raise ShoalError(f"--only: {path} is not a UTF-8 CSV file ({e})") from None
     if not ids:
         raise ShoalError(f"--only: {path} lists no ids")
-    return list(dict.fromkeys(ids))
+    return ids, weighted
 
 
-def resolve_only(project: Project, path: str | Path) -> set[int]:
-    """Item rows of the ids a keep file lists. Every id must be an item of the project: an unknown one
-    stops the export (a subset from another project would otherwise export silently less)."""
-    found, unknown = set(), []
-    for item_id in read_only_ids(path):
+def _weight(text, path: Path, line: int) -> float:
+    try:
+        w = float(text or "")
+    except ValueError:
+        w = float("nan")
+    if not np.isfinite(w) or w < 0:
+        raise ShoalError(f"--only: {path} line {line}: weight {text!r} is not a number >= 0")
+    return w
+
+
+def resolve_only(project: Project, path: str | Path) -> set[int] | dict[int, float]:
+    """Item rows of the ids a keep file lists; with a weight column, {item row: weight}. Every id must
+    be an item of the project: an unknown one stops the export (a subset from another project would
+    otherwise export silently less)."""
+    listed, weighted = read_only_weights(path)
+    found: dict[int, float] = {}
+    unknown = []
+    for item_id, w in listed.items():
         i = project.idx_of(item_id)
         if i is None and item_id.startswith("'") and item_id[1:].startswith(FORMULA_START):
             i = project.idx_of(item_id[1:])   # a cell neutral_cell guarded against spreadsheet formulas
         if i is None:
             unknown.append(item_id)
         else:
-            found.add(i)
+            found.setdefault(i, w)
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:3]) + (", ..." if len(unknown) > 3 else "")
         raise ShoalError(f"--only: {len(unknown)} id{'s' if len(unknown) != 1 else ''} in {path} "
                          f"{'are' if len(unknown) != 1 else 'is'} not in this project ({shown}); nothing exported")
-    return found
+    return found if weighted else set(found)

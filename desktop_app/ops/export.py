@@ -17,14 +17,18 @@ from desktop_app.store.project import Project
 
 
 def gather(project: Project, with_predictions: bool = False, with_embeddings: bool = False,
-           only: set[int] | None = None) -> ExportData:
-    """`only`: item rows to restrict the export to (labeled rows and predictions alike)."""
+           only: set[int] | dict[int, float] | None = None) -> ExportData:
+    """`only`: item rows to restrict the export to (labeled rows and predictions alike); a dict gives each
+    its weight (a weighted keep file), written as a `weight` column of the labeled rows."""
     rows = project.labeled_rows()
     labels = [l["name"] for l in project.label_set()]
     names = {l["id"]: l["name"] for l in project.label_set()}
     emb, notes = None, []
     if only is not None:
         rows = [r for r in rows if r["idx"] in only]
+        if isinstance(only, dict):
+            for r in rows:
+                r["weight"] = only[r["idx"]]
         n = len(only) - len(rows) if not with_predictions else 0
         if n > 0:
             notes.append(f"{n} item{'s' if n != 1 else ''} of the --only list {'are' if n != 1 else 'is'} not labeled: "
@@ -95,7 +99,7 @@ class ExportFiles(list):
 
 
 def export(project: Project, out: str | Path, fmt: str, with_predictions: bool = False, overwrite: bool = False,
-           progress=None, only: set[int] | None = None) -> ExportFiles:
+           progress=None, only: set[int] | dict[int, float] | None = None) -> ExportFiles:
     """Write the export into `out`. An existing folder is replaced only when it holds nothing but a
     previous Shoal export (see ops.export_folder); works on a project opened read-only. `only`: item
     rows (ops.coreset.resolve_only reads them from a keep file) to restrict every format to."""

@@ -86,13 +86,13 @@ class CoresetPanel(QGroupBox):
     def keep(self) -> str:
         return "1.0" if self.share.value() == 100 else f"{self.share.value() / 100:.2f}"
 
-    def only(self) -> set[int] | None:
+    def only(self) -> dict[int, float] | None:
         """Item rows to export, None when the panel is off. Raises ValueError when on but not chosen."""
         if not self.enabled.isChecked():
             return None
         if self.result is None:
             raise ValueError("choose the items first (Choose items), or untick the subset")
-        return {r.idx for r in self.result.rows}
+        return {r.idx: r.weight for r in self.result.rows}   # with each one's weight (a weighted method's)
 
     def start(self) -> None:
         self.result = None

@@ -69,7 +69,9 @@ def test_choose_shows_the_curve_and_export_writes_only_the_kept_items(qtbot, dia
                     timeout=TIMEOUT_MS)
     assert dialog.result.text().startswith("Wrote"), dialog.result.text()
     with open(tmp_path / "out" / "labels.csv", newline="", encoding="utf-8") as f:
-        assert {r["id"] for r in csv.DictReader(f)} == kept_ids
+        exported = list(csv.DictReader(f))
+    assert {r["id"] for r in exported} == kept_ids
+    assert abs(sum(float(r["weight"]) for r in exported) - 150) < 0.01   # auto is a weighted core-set
     panel.share.setValue(50)                                  # changed settings: the old choice is dropped
     assert panel.result is None and "choose the items again" in panel.summary.text()
 

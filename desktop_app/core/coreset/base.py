@@ -28,6 +28,7 @@ class CoresetInput:
     cancel: Cancel | None = None
     names: dict[int, str] = field(default_factory=dict)   # class id -> label name, for reasons
     proxy: tuple[np.ndarray, np.ndarray] | None = None      # (own-label p, margin) out-of-fold, once computed
+    top2: np.ndarray | None = None   # with proxy: the own label is among the out-of-fold head's two likeliest
 
     def check_cancel(self) -> None:
         if self.cancel and self.cancel():
@@ -44,10 +45,13 @@ class CoresetInput:
 @dataclass
 class Kept:
     """The kept items: positions into X (most useful first within the method's own order), a score
-    (higher = more useful to keep; its meaning is the method's) and a reason line per kept item."""
+    (higher = more useful to keep; its meaning is the method's) and a reason line per kept item.
+    `weights` (a weighted core-set; None: every kept item counts once): how many pool items each kept
+    item stands for, to train the head with as sample weights; they sum to the pool size per group."""
     positions: np.ndarray
     scores: np.ndarray
     reasons: list[str]
+    weights: np.ndarray | None = None
 
 
 def keep_count(keep: str | float, n: int) -> int:

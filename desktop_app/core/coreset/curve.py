@@ -32,12 +32,13 @@ class Curve:
     repeats: int = 1
 
 
-def _f1(X_tr, y_tr, X_te, y_te) -> float:
+def _f1(X_tr, y_tr, X_te, y_te, weights=None) -> float:
     from sklearn.metrics import f1_score
 
     from desktop_app.core.learning.heads import LinearHead
 
-    return float(f1_score(y_te, LinearHead().fit(X_tr, y_tr).predict(X_te), average="macro", zero_division=0))
+    head = LinearHead().fit(X_tr, y_tr, sample_weight=weights)
+    return float(f1_score(y_te, head.predict(X_te), average="macro", zero_division=0))
 
 
 def learning_curve(inp: CoresetInput, method: str, shares=SHARES) -> Curve | None:
@@ -56,15 +57,16 @@ def learning_curve(inp: CoresetInput, method: str, shares=SHARES) -> Curve | Non
     for r in range(repeats):
         tr, te = split(y, inp.seed + r)
         X, Xte, ytr, yte = inp.X[tr], inp.X[te], y[tr], y[te]
-        base = replace(inp, X=X, y=ytr, seed=inp.seed + r, proxy=None, progress=None)
+        base = replace(inp, X=X, y=ytr, seed=inp.seed + r, proxy=None, top2=None, progress=None)
         for i, share in enumerate(shares):
             inp.check_cancel()
             n = max(1, int(round(share * len(tr))))
-            step = replace(base, n_keep=n, proxy=base.proxy)
-            kept = METHODS[name].fn(step).positions
-            base.proxy = step.proxy
+            step = replace(base, n_keep=n, proxy=base.proxy, top2=base.top2)
+            got = METHODS[name].fn(step)
+            kept = got.positions
+            base.proxy, base.top2 = step.proxy, step.top2
             rnd = METHODS["random"].fn(replace(base, n_keep=n)).positions
-            sums[i] += (_f1(X[kept], ytr[kept], Xte, yte), _f1(X[rnd], ytr[rnd], Xte, yte))
+            sums[i] += (_f1(X[kept], ytr[kept], Xte, yte, got.weights), _f1(X[rnd], ytr[rnd], Xte, yte))
             inp.report(r * (len(shares) + 1) + i + 1, repeats * (len(shares) + 1))
         all_f1 += _f1(X, ytr, Xte, yte)
         inp.report((r + 1) * (len(shares) + 1), repeats * (len(shares) + 1))

@@ -24,4 +24,5 @@ def own_label_proba(inp: CoresetInput, folds: int = FOLDS) -> tuple[np.ndarray, 
     other = proba.copy()
     other[rows, col] = -1.0
     inp.proxy = (own, own - other.max(axis=1))
+    inp.top2 = (proba > own[:, None]).sum(axis=1) <= 1   # at most one label likelier than the own one
     return inp.proxy

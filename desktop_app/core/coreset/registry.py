@@ -1,11 +1,13 @@
 """Core-set method name -> Method(fn, help, uses_proxy). `auto` names the method the development-set
-benchmark (desktop_app.benchmarks.coreset, figures in docs/benchmarks.md) found best: `prototypes` was the
-only one never below random and above it at small shares on all three development sets."""
+benchmark (desktop_app.benchmarks.coreset, figures in docs/benchmarks.md) found best: `weighted`
+(`prototypes` whose kept items carry the weight of their k-means group, plus boundary items above 30%
+kept), level with or ahead of the unweighted `prototypes` at every share on the three development sets."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from desktop_app.core.coreset import weighted as _weighted
 from desktop_app.core.coreset.base import CoresetInput, Kept
 from desktop_app.core.coreset.ccs import ccs
 from desktop_app.core.coreset.kcenter import kcenter
@@ -21,10 +23,12 @@ from desktop_app.errors import ShoalError
 class Method:
     fn: Callable[[CoresetInput], Kept]
     help: str
-    uses_proxy: bool   # trains the head out-of-fold (5 fits) before ranking
+    uses_proxy: bool   # trains the head out-of-fold (5 fits) before ranking, and needs two labels for it
 
 
 METHODS = {
+    "weighted": Method(_weighted.weighted, "prototypes carrying the weight of their k-means group, plus boundary "
+                       "items above 30% kept (a weighted core-set: train with the weight column)", False),
     "prototypes": Method(prototypes, "per class, one item nearest each of k-means' groups (no model)", False),
     "kcenter": Method(kcenter, "greedy k-center on the embeddings, per class", False),
     "uncertainty": Method(uncertainty, "hardest for the out-of-fold head, plus the most typical per class", True),
@@ -33,7 +37,7 @@ METHODS = {
     "redundancy": Method(redundancy, "drop easy near-duplicates first (kNN within each class)", True),
     "random": Method(random_keep, "a random subset (the baseline)", False),
 }
-AUTO = "prototypes"
+AUTO = "weighted"
 
 
 def resolve(name: str) -> str:

@@ -21,6 +21,8 @@ def neutral_cell(value) -> str:
 
 def _columns(data: ExportData) -> list[str]:
     cols = ["id", "path" if data.kind == "image" else "text", "label", "labeled_at"]
+    if any("weight" in r for r in data.rows):   # exported with a weighted keep file (--only)
+        cols.append("weight")
     if any("prediction" in r for r in data.rows):
         cols += ["prediction", "confidence"]
     return cols

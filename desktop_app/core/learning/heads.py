@@ -34,7 +34,8 @@ class LinearHead:
     def is_fitted(self) -> bool:
         return self.coef_ is not None
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "LinearHead":
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LinearHead":
+        """sample_weight: how many items each row stands for (a weighted core-set's `weight`); None: 1 each."""
         from sklearn.linear_model import LogisticRegression
 
         y = np.asarray(y, dtype=np.int64)
@@ -49,7 +50,8 @@ class LinearHead:
             assert self.coef_ is not None and self.intercept_ is not None  # is_fitted
             model.coef_, model.intercept_, model.classes_ = self.coef_.copy(), self.intercept_.copy(), classes
         with threadpool_limits(1):
-            model.fit(np.asarray(X, dtype=np.float32), y)
+            model.fit(np.asarray(X, dtype=np.float32), y,
+                      sample_weight=None if sample_weight is None else np.asarray(sample_weight, np.float64))
         self.classes_ = model.classes_.astype(np.int64)
         self.coef_ = model.coef_.astype(np.float32)
         self.intercept_ = model.intercept_.astype(np.float32)
