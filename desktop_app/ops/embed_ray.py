@@ -43,8 +43,12 @@ def import_ray():
 class EncodeBatch:
     """One actor of the pool: the encoder (and its onnxruntime session) is made once per worker."""
 
-    def __init__(self, encoder: str, identity: str, threads: int | None, path: str | None = None):
+    def __init__(self, encoder: str, identity: str, threads: int | None, path: str | None = None,
+                 device: str = "cpu"):
+        from desktop_app.core.embedding import device as devices
         from desktop_app.core.embedding.registry import ENCODERS, OWN
+
+        devices.select(device)  # "cuda" on a GPU worker: its onnxruntime must have the CUDA provider
 
         if encoder == OWN:  # the user's own ONNX model: the workers must see the same file
             from desktop_app.core.embedding.own_onnx import OwnOnnxEncoder
@@ -92,7 +96,12 @@ def _item_list(project: Project) -> tuple[list[dict], dict[int, str]]:
 
 
 def embed_with_ray(project: Project, address: str | None = None, workers: int | None = None,
-                   progress: Callable[[int, int], None] | None = None, batch_size: int = 64) -> dict:
+                   progress: Callable[[int, int], None] | None = None, batch_size: int | None = None,
+                   device: str = "auto") -> dict:
+    from desktop_app.core.embedding import device as devices
+
+    if device not in devices.DEVICES:
+        raise ShoalError(f"unknown device {device!r} (choose from {', '.join(devices.DEVICES)})")
     ray = import_ray()
     enc = check_encoder(project)
     if enc is None:  # imported vectors: no encoder to run (embed_pending words it)
@@ -118,14 +127,21 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
     started = _start(ray, address, workers)
     start_s = time.perf_counter() - t_start
     try:
-        n = workers or int(ray.cluster_resources().get("CPU", 1))
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        if device == "cuda" and gpus == 0:
+            raise ShoalError("--device cuda: the Ray cluster has no GPUs (ray.cluster_resources() lists none); "
+                             "use --device auto or cpu")
+        gpu = gpus > 0 and device != "cpu"
+        note = "device: cpu (the Ray cluster has no GPUs)" if device == "auto" and not gpu else None
+        n = workers or (gpus if gpu else int(ray.cluster_resources().get("CPU", 1)))
         threads = max(1, (os.cpu_count() or 1) // n) if address is None else None
+        batch_size = batch_size or (devices.GPU_BATCH if gpu else devices.CPU_BATCH)
         ds = ray.data.from_items(rows, override_num_blocks=max(n, len(rows) // 2048 + 1))
         own = encoder_path(project)
         kwargs = {"encoder": project.meta("encoder"), "identity": enc.identity(), "threads": threads,
-                  "path": str(own.resolve()) if own else None}
-        ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs,
-                            batch_size=batch_size, batch_format="pyarrow", concurrency=n, num_cpus=1)
+                  "path": str(own.resolve()) if own else None, "device": "cuda" if gpu else "cpu"}
+        ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs, batch_size=batch_size,
+                            batch_format="pyarrow", concurrency=n, num_cpus=1, num_gpus=1 if gpu else 0)
         t_pipe = time.perf_counter()
         ds.write_parquet(str(out))
         pipeline_s = time.perf_counter() - t_pipe
@@ -145,7 +161,7 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
             "start_seconds": start_s, "pipeline_seconds": pipeline_s, "import_seconds": import_s,
             "per_second": len(rows) / seconds if seconds else 0.0,
             "pipeline_per_second": len(rows) / pipeline_s if pipeline_s else 0.0,
-            "workers": n, "cancelled": False}
+            "workers": n, "device": "cuda" if gpu else "cpu", "device_note": note, "cancelled": False}
 
 
 def _start(ray, address: str | None, workers: int | None) -> bool:
