@@ -131,7 +131,7 @@ def cmd_embed(args):
         else:
             print(f"embedded {c['n_embedded']}/{c['n_items']} items ({result['failed']} failed this run, "
                   f"{result['per_second']:.0f} items/s)")
-            print_engine({**result, "device_note_shown": args.device_note_shown})
+            print_engine(result)
 
 
 def cmd_next(args):

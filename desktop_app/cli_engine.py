@@ -19,16 +19,10 @@ def add_engine_args(p) -> None:
 
 def apply_device(args) -> None:
     """Choose the encoder's device (local engine) and the batch size that goes with it."""
-    import sys
-
     from desktop_app.core.embedding import device
 
-    args.device_note_shown = None
     if args.engine == "local":
-        device.select(args.device)
-        if device.note():
-            print(device.note(), file=sys.stderr)
-            args.device_note_shown = device.note()
+        device.select(args.device)  # its note (auto fell back to the CPU) is printed once items were embedded
     if args.batch_size is None and args.engine == "local":  # the Ray path sizes its batches by the workers' device
         args.batch_size = device.default_batch()
 
@@ -57,10 +51,9 @@ def print_engine(result: dict) -> None:
 
     from desktop_app.core.embedding import device
 
-    if result.get("device_note"):
-        print(result["device_note"], file=sys.stderr)
-    elif device.note() and device.note() != result.get("device_note_shown"):  # auto lost the GPU at the session
-        print(device.note(), file=sys.stderr)
+    note = result.get("device_note") if "pipeline_seconds" in result else device.note()
+    if note:  # auto ran on the CPU: one line saying why
+        print(note, file=sys.stderr)
     if "pipeline_seconds" in result:
         print(f"ray: {result['workers']} workers; start {result['start_seconds']:.1f} s, pipeline "
               f"{result['pipeline_seconds']:.1f} s ({result['pipeline_per_second']:.0f} items/s), "

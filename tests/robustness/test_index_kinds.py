@@ -54,6 +54,11 @@ def test_a_damaged_or_foreign_usearch_file_is_refused(tmp_path):
     (tmp_path / "junk.bin").write_bytes(b"not an index at all" * 10)
     with pytest.raises(ValueError):
         UsearchIndex.load(tmp_path / "junk.bin", 16)
+    f16 = UsearchIndex(16, 100, dtype="f16")  # a usearch file of other vectors is not this kind's index
+    f16.add(_clustered(100, 16), np.arange(100))
+    f16.save(tmp_path / "f16.bin")
+    with pytest.raises(ValueError, match="not i8"):
+        UsearchIndex.load(tmp_path / "f16.bin", 16)
 
 
 def test_auto_switches_at_the_measured_size():

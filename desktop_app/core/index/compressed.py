@@ -25,10 +25,12 @@ class UsearchIndex:
     """Cosine kNN over L2-normalised rows stored as int8, keyed by item index (int)."""
 
     kind = "usearch"
+    dtype = "i8"
     probe_atol = I8_STEP + 1e-4  # how far a stored vector may be from its float32 row
 
     def __init__(self, dim: int, max_elements: int, *, connectivity: int = 16, expansion_add: int = 64,
-                 ef: int = 128, dtype: str = "i8", rerank: int = RERANK):
+                 ef: int = 128, dtype: str | None = None, rerank: int = RERANK):
+        dtype = dtype or self.dtype
         from usearch.index import Index
 
         self.dim = dim
@@ -149,6 +151,8 @@ class UsearchIndex:
             raise ValueError(f"{path} is not a usearch index ({e})") from None
         if index is None or index.ndim != dim:
             raise ValueError(f"{path} is not a {dim}-d usearch index")
+        if str(index.dtype).rsplit(".", 1)[-1].lower() != cls.dtype:  # an int8 file is not an f16 index
+            raise ValueError(f"{path} holds {index.dtype} vectors, not {cls.dtype}")
         self = cls.__new__(cls)
         self.dim = dim
         self._ef = ef
@@ -158,3 +162,4 @@ class UsearchIndex:
         self._index = index
         self._index.expansion_search = ef  # type: ignore[misc]
         return self
+
