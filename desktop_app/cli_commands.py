@@ -310,8 +310,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--yes", action="store_true", help="add them even if they outnumber the project's items")
     p = sub.add_parser("embed", help="embed items (resumable) and build the kNN index")
     p.add_argument("project")
-    p.add_argument("--batch-size", type=int, default=None, help="items per encode batch (default: 64 on the "
-                   "CPU, 256 on a GPU)")
     p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
     from desktop_app.cli_engine import add_engine_args
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 
 def add_engine_args(p) -> None:
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="items per encode batch (default: 64 on the CPU, 256 on a GPU)")
     p.add_argument("--index", choices=["auto", "hnsw", "usearch"],
                    help="kNN index kind, kept as the project's setting (auto: usearch int8 from 2M items)")
     p.add_argument("--engine", choices=["local", "ray"], default="local",
