@@ -49,7 +49,7 @@ class EncodeBatch:
         from desktop_app.core.embedding import device as devices
         from desktop_app.core.embedding.registry import ENCODERS, OWN
 
-        devices.select(device)  # "cuda" on a GPU worker: its onnxruntime must have the CUDA provider
+        devices.select(device)  # "cuda": this worker's onnxruntime must have the CUDA provider
 
         if encoder == OWN:  # the user's own ONNX model: the workers must see the same file
             from desktop_app.core.embedding.own_onnx import OwnOnnxEncoder
@@ -140,7 +140,8 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
         ds = ray.data.from_items(rows, override_num_blocks=max(n, len(rows) // 2048 + 1))
         own = encoder_path(project)
         kwargs = {"encoder": project.meta("encoder"), "identity": enc.identity(), "threads": threads,
-                  "path": str(own.resolve()) if own else None, "device": "cuda" if gpu else "cpu"}
+                  "path": str(own.resolve()) if own else None,
+                  "device": device if gpu else "cpu"}  # auto on a GPU worker falls back to its CPU
         ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs, batch_size=batch_size,
                             batch_format="pyarrow", concurrency=n, num_cpus=1, num_gpus=1 if gpu else 0)
         t_pipe = time.perf_counter()
