@@ -137,7 +137,8 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
         n = workers or (gpus if gpu else int(ray.cluster_resources().get("CPU", 1)))
         threads = max(1, (os.cpu_count() or 1) // n) if address is None else None
         batch_size = batch_size or (devices.GPU_BATCH if gpu else devices.CPU_BATCH)
-        ds = ray.data.from_items(rows, override_num_blocks=max(n, len(rows) // 2048 + 1))
+        # results come back a block at a time: blocks of 2 batches keep the progress bar moving
+        ds = ray.data.from_items(rows, override_num_blocks=max(n, -(-len(rows) // (2 * batch_size))))
         own = encoder_path(project)
         kwargs = {"encoder": project.meta("encoder"), "identity": enc.identity(), "threads": threads,
                   "path": str(own.resolve()) if own else None,
