@@ -108,13 +108,14 @@ def cmd_scan(args):
 
 
 def cmd_embed(args):
-    from desktop_app.cli_engine import apply_index, print_engine, run_engine
+    from desktop_app.cli_engine import apply_device, apply_index, print_engine, run_engine
     from desktop_app.ops.embed import embed_pending, load_index, reembed
 
     with _open(args.project) as project:
         if args.reembed:
             reembed(project)
         apply_index(project, args)
+        apply_device(args)
         bar, update = _progress_bar("embedding")
         result = run_engine(project, args, update) if args.engine != "local" else \
             embed_pending(project, progress=update, batch_size=args.batch_size)
@@ -305,7 +306,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--yes", action="store_true", help="add them even if they outnumber the project's items")
     p = sub.add_parser("embed", help="embed items (resumable) and build the kNN index")
     p.add_argument("project")
-    p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--reembed", action="store_true", help="forget embeddings and embed again with the installed model")
     from desktop_app.cli_engine import add_engine_args
 

@@ -96,3 +96,26 @@ def test_engine_flags_are_checked_before_anything_runs(tmp_path, extra, expect):
     r = _shoal("embed", path, *extra, timeout=120)
     assert r.returncode != 0 and expect in one_clear_line(r.stderr)
     assert _vectors(path)[1]["n_embedded"] == 0
+
+
+def test_ray_reports_progress_as_batches_arrive_and_cuda_needs_gpus_on_the_cluster(tmp_path):
+    _ray_or_skip()
+    from desktop_app.errors import ShoalError
+    from desktop_app.ops.embed_ray import embed_with_ray
+
+    path = _project(tmp_path, n=120)
+    seen = []
+    with Project.open(path) as p:
+        result = embed_with_ray(p, workers=1, batch_size=20, device="auto",
+                                progress=lambda done, total: seen.append((done, total)))
+        assert result["embedded"] == 120 and result["device"] == "cpu"
+        assert result["device_note"] == "device: cpu (the Ray cluster has no GPUs)"
+    assert seen[0] == (0, 120) and seen[-1] == (120, 120)
+    encoded = [d for d, _ in seen[1:]]
+    assert len(encoded) >= 3 and encoded == sorted(encoded)  # block by block (2 batches), not one jump at the end
+    assert not [d for d in (tmp_path / "p.shoal-cache").iterdir() if d.name.startswith("ray-shards")]
+    path2 = _project(tmp_path, n=20, name="q.shoal")
+    with Project.open(path2) as p:
+        with pytest.raises(ShoalError, match="the Ray cluster has no GPUs"):
+            embed_with_ray(p, workers=1, device="cuda")
+        assert p.counts()["n_embedded"] == 0

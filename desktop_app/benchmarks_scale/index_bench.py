@@ -16,7 +16,10 @@ GT_STREAM = 20_000
 
 def build(path: Path, n: int, dim: int, progress: bool = True, kind: str = "hnsw"):
     """Build the index the app builds (the kind's defaults), timing only the insertions."""
+    from desktop_app.core.index.rows import RowFile
+
     index = kinds.new_index(kind, dim, n)
+    kinds.attach_rows(index, RowFile.from_memmap(np.load(path, mmap_mode="r")))  # as load_index does
     spent = 0.0
     for start in range(0, n, STREAM):
         rows = read_rows(path, start, min(n, start + STREAM))

@@ -201,6 +201,7 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
             index, known = None, np.zeros(n, bool)
         if index is None:
             index = kinds.new_index(kind, embeddings.shape[1], len(ids))
+        kinds.attach_rows(index, embeddings)  # usearch re-ranks its int8 candidates by exact cosine
         new = ids[~known[ids]]
         if len(new):
             if progress:

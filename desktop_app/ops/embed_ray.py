@@ -2,8 +2,9 @@
 
 The item list (pending items only, so a rerun is resumable) is read into a Ray Dataset,
 `map_batches` runs an actor pool holding one onnxruntime session per worker, and the results
-are written as Parquet shards of (id, vector, error) in the project's cache folder; the shards
-are then imported by `ops.import_vectors.import_shards`, the one import code path, and removed.
+stream back to the driver, which writes them as Parquet shards of (id, vector, error) in the project's
+cache folder and imports them every 20,000 rows with `ops.import_vectors.import_shards` (the one import
+code path), reporting progress as batches arrive.
 Without `address` a local Ray runtime is started (and stopped); with one, the user's cluster is
 used, whose workers must have Shoal installed and (for images) see the same file paths.
 """
@@ -43,8 +44,12 @@ def import_ray():
 class EncodeBatch:
     """One actor of the pool: the encoder (and its onnxruntime session) is made once per worker."""
 
-    def __init__(self, encoder: str, identity: str, threads: int | None, path: str | None = None):
+    def __init__(self, encoder: str, identity: str, threads: int | None, path: str | None = None,
+                 device: str = "cpu"):
+        from desktop_app.core.embedding import device as devices
         from desktop_app.core.embedding.registry import ENCODERS, OWN
+
+        devices.select(device)  # "cuda": this worker's onnxruntime must have the CUDA provider
 
         if encoder == OWN:  # the user's own ONNX model: the workers must see the same file
             from desktop_app.core.embedding.own_onnx import OwnOnnxEncoder
@@ -92,7 +97,12 @@ def _item_list(project: Project) -> tuple[list[dict], dict[int, str]]:
 
 
 def embed_with_ray(project: Project, address: str | None = None, workers: int | None = None,
-                   progress: Callable[[int, int], None] | None = None, batch_size: int = 64) -> dict:
+                   progress: Callable[[int, int], None] | None = None, batch_size: int | None = None,
+                   device: str = "auto") -> dict:
+    from desktop_app.core.embedding import device as devices
+
+    if device not in devices.DEVICES:
+        raise ShoalError(f"unknown device {device!r} (choose from {', '.join(devices.DEVICES)})")
     ray = import_ray()
     enc = check_encoder(project)
     if enc is None:  # imported vectors: no encoder to run (embed_pending words it)
@@ -118,20 +128,26 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
     started = _start(ray, address, workers)
     start_s = time.perf_counter() - t_start
     try:
-        n = workers or int(ray.cluster_resources().get("CPU", 1))
+        gpus = int(ray.cluster_resources().get("GPU", 0))
+        if device == "cuda" and gpus == 0:
+            raise ShoalError("--device cuda: the Ray cluster has no GPUs (ray.cluster_resources() lists none); "
+                             "use --device auto or cpu")
+        gpu = gpus > 0 and device != "cpu"
+        note = "device: cpu (the Ray cluster has no GPUs)" if device == "auto" and not gpu else None
+        n = workers or (gpus if gpu else int(ray.cluster_resources().get("CPU", 1)))
         threads = max(1, (os.cpu_count() or 1) // n) if address is None else None
-        ds = ray.data.from_items(rows, override_num_blocks=max(n, len(rows) // 2048 + 1))
+        batch_size = batch_size or (devices.GPU_BATCH if gpu else devices.CPU_BATCH)
+        # results come back a block at a time: blocks of 2 batches keep the progress bar moving
+        ds = ray.data.from_items(rows, override_num_blocks=max(n, -(-len(rows) // (2 * batch_size))))
         own = encoder_path(project)
         kwargs = {"encoder": project.meta("encoder"), "identity": enc.identity(), "threads": threads,
-                  "path": str(own.resolve()) if own else None}
-        ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs,
-                            batch_size=batch_size, batch_format="pyarrow", concurrency=n, num_cpus=1)
+                  "path": str(own.resolve()) if own else None,
+                  "device": device if gpu else "cpu"}  # auto on a GPU worker falls back to its CPU
+        ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs, batch_size=batch_size,
+                            batch_format="pyarrow", concurrency=n, num_cpus=1, num_gpus=1 if gpu else 0)
         t_pipe = time.perf_counter()
-        ds.write_parquet(str(out))
-        pipeline_s = time.perf_counter() - t_pipe
-        t_import = time.perf_counter()
-        result = import_shards(project, shard_files(out), progress=progress)
-        import_s = time.perf_counter() - t_import
+        result, import_s = _stream(ds, out, project, len(rows), progress)
+        pipeline_s = time.perf_counter() - t_pipe - import_s
     except ShoalError:
         raise
     except Exception as e:  # a worker's error reaches the driver wrapped by Ray: one line, not its traceback
@@ -145,7 +161,47 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
             "start_seconds": start_s, "pipeline_seconds": pipeline_s, "import_seconds": import_s,
             "per_second": len(rows) / seconds if seconds else 0.0,
             "pipeline_per_second": len(rows) / pipeline_s if pipeline_s else 0.0,
-            "workers": n, "cancelled": False}
+            "workers": n, "device": "cuda" if gpu else "cpu", "device_note": note, "cancelled": False}
+
+
+IMPORT_EVERY = 20_000  # rows per import: each import reads the items' embedded flags once
+
+
+def _stream(ds, out: Path, project: Project, total: int, progress) -> tuple[dict, float]:
+    """Pull the encoded batches to the driver as the workers finish them (progress counts them),
+    write each as a Parquet shard in `out` and import the shards every IMPORT_EVERY rows, so a
+    killed run keeps what was imported (a rerun embeds the rest). The driver, not each node, writes
+    the shards: on a cluster the workers need no disk shared with it."""
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"embedded": 0, "failed": 0}
+    import_s, done, waiting = 0.0, 0, 0
+
+    def flush() -> None:
+        nonlocal import_s, waiting
+        t = time.perf_counter()
+        got = import_shards(project, shard_files(out))
+        import_s += time.perf_counter() - t
+        result["embedded"] += got["embedded"]
+        result["failed"] += got["failed"]
+        for f in shard_files(out):
+            f.unlink()
+        waiting = 0
+
+    for k, table in enumerate(ds.iter_batches(batch_format="pyarrow", batch_size=None)):
+        if table.num_rows == 0:
+            continue
+        pq.write_table(table, out / f"part-{k:06d}.parquet")
+        done += table.num_rows
+        waiting += table.num_rows
+        if waiting >= IMPORT_EVERY:
+            flush()
+        if progress:
+            progress(min(done, total), total)
+    if waiting:
+        flush()
+    return result, import_s
 
 
 def _start(ray, address: str | None, workers: int | None) -> bool:

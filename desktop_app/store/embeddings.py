@@ -1,13 +1,32 @@
-"""Item embeddings in the project file (float32 rows as raw bytes, never pickle), and the embeddings
-.npy cache beside it (derived: stamped with the project id and rebuilt when its checks fail)."""
+"""Item embeddings in the project file (float32 or float16 rows as raw bytes, never pickle), and the
+embeddings .npy cache beside it (derived: stamped with the project id and rebuilt when its checks fail).
+
+A project keeps its vectors as float32 (the default) or float16 (the `embedding_dtype` setting: half
+the disk, ~1e-3 from float32 per component). A blob's length says which it is (dim x 4 or dim x 2
+bytes), so a file holding both, old float32 rows and new float16 ones, reads right; the .npy cache is in
+the project's dtype (its header says which) and is read back as float32 (core/index/rows.RowFile)."""
 from __future__ import annotations
 
+import json
 from typing import Iterable
 
 import numpy as np
 
 from desktop_app.store import sidecar
 from desktop_app.store.base import ProjectParts
+
+EMBEDDING_DTYPES = ("float32", "float16")
+
+
+def decode_vector(blob, dim: int) -> np.ndarray | None:
+    """A stored vector as float32, by its length (float32 or float16); None if it is neither."""
+    if not isinstance(blob, bytes):
+        return None
+    if len(blob) == 4 * dim:
+        return np.frombuffer(blob, dtype=np.float32)
+    if len(blob) == 2 * dim:
+        return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+    return None
 
 
 class EmbeddingsMixin(ProjectParts):
@@ -23,7 +42,7 @@ class EmbeddingsMixin(ProjectParts):
 
     def store_embeddings(self, idxs: Iterable[int], vectors: np.ndarray, failures: dict[int, str]) -> None:
         """Store one encoded batch and the items that failed, in one transaction."""
-        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32).astype(self.embedding_dtype(), copy=False)
         with self.tx():
             self.conn.executemany("INSERT OR REPLACE INTO embeddings(idx, vec) VALUES (?, ?)",
                                   [(int(i), v.tobytes()) for i, v in zip(idxs, vectors)])
@@ -32,6 +51,37 @@ class EmbeddingsMixin(ProjectParts):
                                   [(reason, int(i)) for i, reason in failures.items()])
             self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
                               "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def embedding_dtype(self) -> str:
+        dtype = str(self.meta("embedding_dtype", "float32"))
+        return dtype if dtype in EMBEDDING_DTYPES else "float32"  # an unknown mark: read as the default
+
+    def set_embedding_dtype(self, dtype: str, block: int = 4096) -> int:
+        """Keep the vectors as `dtype` from now on and rewrite the stored ones, in one transaction;
+        return how many were rewritten. (SQLite reuses the freed pages; VACUUM shrinks the file.)"""
+        if dtype not in EMBEDDING_DTYPES:
+            raise ValueError(f"embedding dtype must be one of {', '.join(EMBEDDING_DTYPES)}, not {dtype!r}")
+        dim, width = int(self.meta("dim", 0)), np.dtype(dtype).itemsize
+        done, after = 0, -1
+        with self.tx():
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('embedding_dtype', ?) ON CONFLICT(key) "
+                              "DO UPDATE SET value = excluded.value", (json.dumps(dtype),))
+            while True:
+                rows = self.conn.execute("SELECT idx, vec FROM embeddings WHERE idx > ? ORDER BY idx LIMIT ?",
+                                         (after, block)).fetchall()
+                if not rows:
+                    break
+                after = rows[-1][0]
+                change = []
+                for idx, blob in rows:
+                    vec = decode_vector(blob, dim)
+                    if vec is not None and len(blob) != dim * width:  # rows already in dtype stay as they are
+                        change.append((vec.astype(dtype).tobytes(), idx))
+                self.conn.executemany("UPDATE embeddings SET vec=? WHERE idx=?", change)
+                done += len(change)
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
+                              "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        return done
 
     def clear_embeddings(self) -> None:
         with self.tx():
@@ -60,20 +110,22 @@ class EmbeddingsMixin(ProjectParts):
         """What the embeddings cache must have been built from: this project (its random id, so a new
         project at the same path never reuses an old cache), its encoder, embedding count and shape."""
         return (f"{self.meta('project_id')}:{self.meta('encoder_identity')}:{self.embeddings_stamp()}:"
-                f"{self.n_items}:{int(self.meta('dim', 0))}")
+                f"{self.n_items}:{int(self.meta('dim', 0))}" + ("" if self.embedding_dtype() == "float32" else ":f16"))
 
     def load_embeddings(self) -> np.ndarray:
         """(n_items, dim) float32, memory-mapped from the cache; rows not embedded are zero.
         A cache is used only when its stamp matches and a few of its rows equal the database's;
-        otherwise it is rebuilt (in memory, without writing, when the project is open read-only)."""
+        otherwise it is rebuilt (in memory, without writing, when the project is open read-only).
+        A float16 project's cache is float16, read as float32 rows by a RowFile."""
         dim = int(self.meta("dim", 0))
         stamp = self.embeddings_cache_stamp()
+        dtype = np.dtype(self.embedding_dtype())
         npy, info = self.cache_dir / "embeddings.npy", self.cache_dir / "embeddings.json"
         try:
             if sidecar.read_json(info)["stamp"] == stamp:
                 arr = sidecar.load_npy(npy, mmap=True)
-                if arr.shape == (self.n_items, dim) and arr.dtype == np.float32 and self._rows_agree(arr):
-                    return arr
+                if arr.shape == (self.n_items, dim) and arr.dtype == dtype and self._rows_agree(arr):
+                    return _as_float32(arr)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         n, width = self.n_items, max(dim, 1)
@@ -84,15 +136,16 @@ class EmbeddingsMixin(ProjectParts):
             return out
 
         def write(f) -> None:
-            np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+            np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
                                                      "fortran_order": False, "shape": (n, width)})
             for _, block in self._embedding_blocks(n, dim, width):
-                f.write(block.tobytes())  # plain writes, no writable memory map: a full disk is an error, not SIGBUS
+                # plain writes, no writable memory map: a full disk is an error, not SIGBUS
+                f.write(block.astype(dtype, copy=False).tobytes())
             f.flush()  # no fsync: a cache torn by a power cut fails its shape or spot check and is rebuilt
         info.unlink(missing_ok=True)  # a stale stamp never outlives the rewrite (a link: removed, not followed)
         sidecar.write_file(npy, write)
-        sidecar.write_json(info, {"stamp": stamp})
-        return sidecar.load_npy(npy, mmap=True)
+        sidecar.write_json(info, {"stamp": stamp, "dtype": dtype.name})
+        return _as_float32(sidecar.load_npy(npy, mmap=True))
 
     def _embedding_blocks(self, n: int, dim: int, width: int, block: int = 4096):
         """(start, rows) blocks of the (n, width) embeddings matrix, in order, from the database."""
@@ -105,7 +158,7 @@ class EmbeddingsMixin(ProjectParts):
                 yield start, buf[:min(block, n - start)].copy()
                 buf[:] = 0
                 start += block
-            vec = np.frombuffer(blob, dtype=np.float32) if isinstance(blob, bytes) else None
+            vec = decode_vector(blob, dim)
             if vec is not None and vec.shape == (dim,):
                 buf[idx - start] = vec
         while start < n:
@@ -124,6 +177,16 @@ class EmbeddingsMixin(ProjectParts):
         rows += list(self.conn.execute("SELECT idx, vec FROM embeddings ORDER BY idx LIMIT 1"))
         rows += list(self.conn.execute("SELECT idx, vec FROM embeddings ORDER BY idx DESC LIMIT 1"))
         for idx, blob in rows:
-            if not 0 <= idx < n or (len(blob) == arr.shape[1] * 4 and np.asarray(arr[idx]).tobytes() != blob):
+            vec = decode_vector(blob, arr.shape[1])
+            if not 0 <= idx < n or (vec is not None and np.asarray(arr[idx]).tobytes() != vec.astype(arr.dtype).tobytes()):
                 return False
         return True
+
+
+def _as_float32(arr: np.ndarray):
+    """A float32 map as it is; a float16 one as a RowFile, whose rows come back as float32."""
+    if arr.dtype == np.float32:
+        return arr
+    from desktop_app.core.index.rows import RowFile
+
+    return RowFile.from_memmap(arr)

@@ -54,6 +54,11 @@ def test_a_damaged_or_foreign_usearch_file_is_refused(tmp_path):
     (tmp_path / "junk.bin").write_bytes(b"not an index at all" * 10)
     with pytest.raises(ValueError):
         UsearchIndex.load(tmp_path / "junk.bin", 16)
+    f16 = UsearchIndex(16, 100, dtype="f16")  # a usearch file of other vectors is not this kind's index
+    f16.add(_clustered(100, 16), np.arange(100))
+    f16.save(tmp_path / "f16.bin")
+    with pytest.raises(ValueError, match="not i8"):
+        UsearchIndex.load(tmp_path / "f16.bin", 16)
 
 
 def test_auto_switches_at_the_measured_size():
@@ -136,3 +141,49 @@ def test_an_unknown_index_setting_is_one_clear_line(text_project):
     assert "unknown index kind 'annoy'" in one_clear_line(r.stderr)
     r = shoal("settings", project, "--index", "annoy")
     assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_usearch_reranks_its_int8_candidates_by_exact_cosine(tmp_path):
+    """Over-fetching 2 x k from the int8 graph and keeping the k nearest by the float32 rows
+    (read by pread from the .npy file, as a project's rows are) recovers what int8 rounding loses."""
+    from desktop_app.core.index.rows import RowFile
+
+    X = _clustered(20000, 128, seed=5)
+    np.save(tmp_path / "x.npy", X)
+    rows = RowFile.from_memmap(np.load(tmp_path / "x.npy", mmap_mode="r"))
+    index = UsearchIndex(128, len(X))
+    index.add(X, np.arange(len(X)))
+    q = X[::97][:150]
+    truth, truth_sims = ExactIndex(X, np.arange(len(X))).query(q, 100)
+
+    def recall(found):
+        return np.mean([len(np.intersect1d(a, b)) / 100 for a, b in zip(found, truth)])
+
+    plain, plain_sims = index.query(q, 100)
+    index.attach_rows(rows)
+    found, sims = index.query(q, 100)
+    assert recall(found) > recall(plain) and recall(found) >= 0.99, (recall(plain), recall(found))
+    exact = np.einsum("nd,nkd->nk", q, X[found])
+    assert np.allclose(sims, exact, atol=1e-5)  # the similarities are the float32 ones, not int8's
+    assert np.all(np.diff(sims, axis=1) <= 1e-6) and (found[:, 0] == np.arange(len(X))[::97][:150]).all()
+    assert all(len(set(r.tolist())) == 100 for r in found)  # no id twice
+    index.rerank = 1  # the setting off: the int8 answer as before
+    assert np.array_equal(index.query(q, 100)[0], plain)
+    small = UsearchIndex(16, 30)  # fewer items than 2 x k: every item once, nearest first
+    small.add(X[:30, :16] / np.linalg.norm(X[:30, :16], axis=1, keepdims=True), np.arange(30))
+    small.attach_rows(X[:30, :16])
+    ids, s = small.query(X[:3, :16], 30)
+    assert ids.shape == (3, 30) and all(sorted(r.tolist()) == list(range(30)) for r in ids)
+
+
+def test_load_index_gives_usearch_the_project_rows(text_project):
+    from desktop_app.ops.embed import load_index
+
+    project = _embedded(text_project, EXACT_BELOW + 50)
+    with Project.open(project) as p:
+        p.set_meta({"index": "usearch"})
+        emb = p.load_embeddings()
+        index = load_index(p, emb)
+        assert index._rows is emb
+        ids, sims = index.query(np.asarray(emb[:5]), 10)
+        assert np.allclose(sims[:, 0], 1.0, atol=1e-5)  # exact cosine of an item with itself

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from desktop_app.core.embedding import device
 from desktop_app.core.embedding.base import file_sha256, l2_normalise
 from desktop_app.core.sources import image_io
 from desktop_app.errors import ShoalError
@@ -64,10 +65,11 @@ class EfficientNetLite0Encoder:
             raise ValueError(f"expected (n, {self.size}, {self.size}, 3) images, got {batch.shape}")
         session = self._get_session()
         feats = np.empty((len(batch), self.dim), np.float32)
-        for s in range(0, len(batch), RUN):
-            x = (batch[s:s + RUN].astype(np.float32) - MEAN) / STD
+        run = RUN * device.run_scale()  # a GPU takes larger runs
+        for s in range(0, len(batch), run):
+            x = (batch[s:s + run].astype(np.float32) - MEAN) / STD
             x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))  # NHWC -> NCHW
-            feats[s:s + RUN] = session.run(None, {self._input_name: x})[0].reshape(len(x), -1)  # thread-safe
+            feats[s:s + run] = session.run(None, {self._input_name: x})[0].reshape(len(x), -1)  # thread-safe
         return l2_normalise(feats)
 
     def export_spec(self):
@@ -94,8 +96,8 @@ class EfficientNetLite0Encoder:
                     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
                     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                     so.add_session_config_entry("session.intra_op.allow_spinning", "0")  # 2 busy cores
-                    sess = ort.InferenceSession(str(self._checked_path()), so,
-                                                providers=["CPUExecutionProvider"])
+                    sess = ort.InferenceSession(str(self._checked_path()), so, providers=device.providers())
+                    device.check(sess)
                     self._input_name = sess.get_inputs()[0].name
                     self._session = sess
         return self._session

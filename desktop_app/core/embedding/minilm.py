@@ -8,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
+from desktop_app.core.embedding import device
 from desktop_app.core.embedding.base import file_sha256, l2_normalise
 from desktop_app.errors import ItemError
 from desktop_app.resources_path import resource
@@ -63,7 +64,9 @@ class MiniLMEncoder:
                 # the arena keeps the largest run's memory for good; bounded runs (TOKENS_PER_RUN) keep that
                 # small, and with the arena off encoding was ~15% slower for the same peak (docs/scale.md)
                 self._tokenizer = tok
-                self._session = ort.InferenceSession(str(model_file()), opts, providers=["CPUExecutionProvider"])
+                session = ort.InferenceSession(str(model_file()), opts, providers=device.providers())
+                device.check(session)  # --device cuda without a usable GPU: one clear error
+                self._session = session
         return self._session, self._tokenizer
 
     def export_spec(self):
@@ -107,9 +110,10 @@ class MiniLMEncoder:
 def _runs(sorted_lengths: np.ndarray, order: np.ndarray):
     """Cut items sorted by length into model runs of at most MAX_RUN items and TOKENS_PER_RUN padded tokens."""
     start = 0
+    scale = device.run_scale()  # a GPU takes larger runs
     while start < len(order):
-        n = min(MAX_RUN, len(order) - start)
-        while n > 1 and int(sorted_lengths[start + n - 1]) * n > TOKENS_PER_RUN:
+        n = min(MAX_RUN * scale, len(order) - start)
+        while n > 1 and int(sorted_lengths[start + n - 1]) * n > TOKENS_PER_RUN * scale:
             n -= 1
         yield order[start:start + n]
         start += n

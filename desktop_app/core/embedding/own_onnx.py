@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from desktop_app.core.embedding import device
 from desktop_app.core.embedding.base import file_sha256, l2_normalise
 from desktop_app.core.embedding.own_spec import EncoderSpec, load_spec, sidecar_of
 from desktop_app.errors import ItemError, ShoalError
@@ -88,10 +89,11 @@ class OwnOnnxEncoder:
                 so.inter_op_num_threads = 1
                 so.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 try:
-                    sess = ort.InferenceSession(str(self.spec.model), so, providers=["CPUExecutionProvider"])
+                    sess = ort.InferenceSession(str(self.spec.model), so, providers=device.providers())
                 except Exception as e:  # onnxruntime raises its own types for a bad file
                     raise ShoalError(f"cannot load {self.spec.model.name} with onnxruntime: "
                                      f"{str(e).splitlines()[0][:160]}") from None
+                device.check(sess)
                 self._check_names(sess)
                 if self.kind == "text":
                     from tokenizers import Tokenizer

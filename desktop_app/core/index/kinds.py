@@ -46,3 +46,9 @@ def load(kind: str, path: Path, dim: int, crc: int | None = None):
 def probe_atol(index) -> float:
     """How far the index's stored vectors may be from the float32 embeddings they came from."""
     return float(getattr(index, "probe_atol", 1e-5))
+
+
+def attach_rows(index, rows) -> None:
+    """Give an index that re-ranks its candidates (usearch) the float32 rows it was built from."""
+    if hasattr(index, "attach_rows"):
+        index.attach_rows(rows)

@@ -163,8 +163,9 @@ def one_blas_thread():
 
 
 class RowFile:
-    """A 2-D float32 .npy file as a read-only array for row gathers (`x[ids]`, `x[a:b]`, len,
-    shape), read with pread instead of a memory map.
+    """A 2-D float32 or float16 .npy file as a read-only float32 array for row gathers (`x[ids]`,
+    `x[a:b]`, len, shape), read with pread instead of a memory map. A float16 file (a project
+    that keeps its embeddings as float16, half the disk) is widened to float32 as it is read.
 
     Scattered reads through a memory map count towards the process's resident memory, and on
     kernels that map whole large folios per fault (8 MB readahead here) 2,000 scattered rows
@@ -174,20 +175,23 @@ class RowFile:
     ndim = 2
     dtype = np.dtype(np.float32)
 
-    def __init__(self, path, offset: int, shape: tuple[int, int]):
+    def __init__(self, path, offset: int, shape: tuple[int, int], stored: str = "float32"):
         self.filename = str(path)
         self.offset = int(offset)
         self.shape = (int(shape[0]), int(shape[1]))
-        self._row = self.shape[1] * 4
+        self.stored = np.dtype(stored)  # the file's dtype; rows are always returned as float32
+        if self.stored not in (np.float32, np.float16):
+            raise ValueError(f"rows must be float32 or float16, not {self.stored}")
+        self._row = self.shape[1] * self.stored.itemsize
         self._fd = os.open(self.filename, os.O_RDONLY)
 
     @classmethod
     def from_memmap(cls, mm: np.ndarray) -> "RowFile | np.ndarray":
-        """The same rows as a float32 C-order np.memmap of a file; anything else is returned as is."""
-        if (not isinstance(mm, np.memmap) or mm.filename is None or mm.dtype != np.float32 or mm.ndim != 2
-                or not mm.flags.c_contiguous):
+        """The same rows as a float32 or float16 C-order np.memmap of a file; anything else is returned as is."""
+        if (not isinstance(mm, np.memmap) or mm.filename is None or mm.dtype not in (np.float32, np.float16)
+                or mm.ndim != 2 or not mm.flags.c_contiguous):
             return mm
-        return cls(mm.filename, mm.offset, mm.shape)
+        return cls(mm.filename, mm.offset, mm.shape, stored=mm.dtype.name)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -238,6 +242,14 @@ class RowFile:
         return out
 
     def _read(self, start: int, out: np.ndarray) -> None:
+        if self.stored != np.float32:
+            raw = np.empty(out.shape, self.stored)
+            self._read_raw(start, raw)
+            out[...] = raw
+            return
+        self._read_raw(start, out)
+
+    def _read_raw(self, start: int, out: np.ndarray) -> None:
         want = out.nbytes
         view = out.data.cast("B")
         got = 0
