@@ -1,5 +1,5 @@
 """`shoal embed`'s scale options: `--engine ray [--address ADDR] [--workers N]` (ops/embed_ray.py)
-and `--index auto|hnsw|usearch` (core/index/kinds.py), kept apart from cli_commands.py."""
+and `--index auto|hnsw|usearch` (core/index/kinds.py), kept apart from cli_project.py."""
 from __future__ import annotations
 
 
