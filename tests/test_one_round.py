@@ -91,3 +91,33 @@ def test_simulate_computes_the_signals_with_the_apps_settings():
         labeled += point.get("asked", [])
     assert checked >= 3
     assert any(p.get("changed_fraction") is not None for p in curve)
+
+
+def test_pool_and_coverage_go_to_arrays_and_back():
+    """CandidatePool/Coverage carry their own persistence (as LinearHead does), so ops never reaches into
+    their private fields; arrays that do not fit are refused with ValueError."""
+    import pytest
+
+    from desktop_app.core.selection.anchors import Coverage
+    from desktop_app.core.selection.pool import CandidatePool
+    from desktop_app.core.simulate import replay_index
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 16)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    pool = CandidatePool(400, k=10)
+    pool.update(replay_index(X), X, np.array([3, 50, 120]))
+    pool.coverage.uncovered(X, np.full(400, -1))
+    back = CandidatePool.from_arrays(pool.to_arrays(), 400, k=10)
+    assert np.array_equal(back.members(), pool.members()) and back.source == pool.source
+    assert back.update(None, X, np.array([3, 50, 120])) == 0          # those labels were queried already
+    assert back.coverage.to_arrays().keys() == pool.coverage.to_arrays().keys() == {"n", "centres", "medoids", "sizes"}
+    assert np.array_equal(back.coverage.medoids, pool.coverage.medoids)
+    assert np.array_equal(back.coverage.uncovered(X, np.full(400, -1)), pool.coverage.uncovered(X, np.full(400, -1)))
+    with pytest.raises(ValueError):
+        CandidatePool.from_arrays(pool.to_arrays(), 100)                # another item count
+    with pytest.raises(ValueError):
+        Coverage.from_arrays(pool.coverage.to_arrays(), 300)
+    bad = {**pool.to_arrays(), "cov_medoids": np.array([999])}
+    assert CandidatePool.from_arrays(bad, 400).coverage.to_arrays() == {}  # bad regions: computed again later
+    assert Coverage().to_arrays() == {}

@@ -9,6 +9,7 @@ import numpy as np
 from desktop_app.core.index.rows import RowFile
 from desktop_app.core.rounds import SNAPSHOT_SIZE  # noqa: F401 - its home before core.rounds
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED
+from desktop_app.core.selection.pool import CandidatePool
 from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
@@ -77,20 +78,9 @@ def _rows_stamp(project: Project) -> str:
 
 
 def save_pool(project: Project, session: Session) -> None:
-    pool = session.pool
-    anchored = getattr(pool, "_anchored", None)
-    if anchored is None:
+    if project.readonly or not hasattr(session.pool, "to_arrays"):
         return
-    src = np.fromiter(pool.source.items(), dtype=np.dtype((np.int64, 2)), count=len(pool.source)).reshape(-1, 2)
-    if project.readonly:
-        return
-    extra = {}
-    cov = getattr(pool, "coverage", None)   # re-anchoring regions (k-means of a sample: ~1 s to redo)
-    if cov is not None and getattr(cov, "centres", None) is not None:
-        extra = {"cov_n": np.array(cov._n), "cov_centres": cov.centres, "cov_medoids": cov.medoids,
-                 "cov_sizes": cov.sizes}
-    arrays = dict(members=np.flatnonzero(pool.mask), anchored=np.flatnonzero(anchored), source=src,
-                  stamp=np.array(_pool_stamp(project, session)), **extra)
+    arrays = {**session.pool.to_arrays(), "stamp": np.array(_pool_stamp(project, session))}
     sidecar.write_file(project.cache_dir / "pool.npz", lambda f: np.savez(f, **arrays))
     _save_pool_rows(project, session)
 
@@ -156,25 +146,16 @@ def _restore_pool_rows(project: Project, session: Session) -> None:
 
 def restore_pool(project: Project, session: Session) -> bool:
     pool = session.pool
+    if not isinstance(pool, CandidatePool):
+        return False
     try:
         with sidecar.load_npy(project.cache_dir / "pool.npz") as z:
-            if str(z["stamp"]) != _pool_stamp(project, session) or not hasattr(pool, "_anchored"):
+            if str(z["stamp"]) != _pool_stamp(project, session):
                 return False
-            members, anchored, src = z["members"], z["anchored"], z["source"]
-            cov = {k: z[k] for k in ("cov_n", "cov_centres", "cov_medoids", "cov_sizes") if k in z.files}
+            arrays = {k: z[k] for k in z.files if k != "stamp"}
+        session.pool = CandidatePool.from_arrays(arrays, len(session.state), k=pool.k)
     except (OSError, ValueError, KeyError):
         return False
-    n = len(pool.mask)
-    if any(len(a) and (a.min() < 0 or a.max() >= n) for a in (members, anchored, src.ravel())):
-        return False
-    pool.mask[members] = True
-    pool._anchored[anchored] = True
-    pool.source.update(zip(src[:, 0].tolist(), src[:, 1].tolist()))
-    coverage = getattr(pool, "coverage", None)
-    if len(cov) == 4 and coverage is not None and int(cov["cov_n"]) == n and (
-            len(cov["cov_medoids"]) == 0 or cov["cov_medoids"].max() < n):
-        coverage._n, coverage.centres = int(cov["cov_n"]), cov["cov_centres"]
-        coverage.medoids, coverage.sizes = cov["cov_medoids"], cov["cov_sizes"]
     _restore_pool_rows(project, session)
     return True
 
