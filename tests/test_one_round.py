@@ -121,3 +121,32 @@ def test_pool_and_coverage_go_to_arrays_and_back():
     bad = {**pool.to_arrays(), "cov_medoids": np.array([999])}
     assert CandidatePool.from_arrays(bad, 400).coverage.to_arrays() == {}  # bad regions: computed again later
     assert Coverage().to_arrays() == {}
+
+
+def test_one_stamped_cache_helper(tmp_path):
+    """store.sidecar.read_stamped/write_stamped serve the embeddings, embedded-mask and map caches: an
+    array is read back only under its own stamp and when its check holds; a torn write is not current."""
+    import os
+
+    from desktop_app.store import sidecar
+
+    path = tmp_path / "thing.npy"
+    arr = np.arange(6, dtype=np.float32).reshape(3, 2)
+    sidecar.write_stamped(path, "s1", arr)
+    assert (tmp_path / "thing.json").is_file()
+    assert np.array_equal(sidecar.read_stamped(path, "s1", valid=lambda a: a.shape == (3, 2)), arr)
+    assert sidecar.read_stamped(path, "s2", valid=lambda a: True) is None          # stale stamp
+    assert sidecar.read_stamped(path, "s1", valid=lambda a: a.shape == (4, 2)) is None  # fails its check
+    (tmp_path / "thing.json").unlink()                                              # torn: array, no stamp
+    assert sidecar.read_stamped(path, "s1", valid=lambda a: True) is None
+    sidecar.write_stamped(path, "s1", arr)
+    path.write_bytes(b"damaged")
+    assert sidecar.read_stamped(path, "s1", valid=lambda a: True) is None
+    other = tmp_path / "elsewhere.npy"
+    np.save(other, arr)
+    path.unlink()
+    os.symlink(other, path)                                                         # a planted link: not read
+    assert sidecar.read_stamped(path, "s1", valid=lambda a: True) is None
+    sidecar.write_stamped(path, "s3", arr * 2)                                      # replaces the link itself
+    assert not path.is_symlink() and np.array_equal(np.load(other), arr)
+    assert np.array_equal(sidecar.read_stamped(path, "s3", valid=lambda a: True), arr * 2)

@@ -68,14 +68,11 @@ class EmbeddingsMixin(ProjectParts):
         otherwise it is rebuilt (in memory, without writing, when the project is open read-only)."""
         dim = int(self.meta("dim", 0))
         stamp = self.embeddings_cache_stamp()
-        npy, info = self.cache_dir / "embeddings.npy", self.cache_dir / "embeddings.json"
-        try:
-            if sidecar.read_json(info)["stamp"] == stamp:
-                arr = sidecar.load_npy(npy, mmap=True)
-                if arr.shape == (self.n_items, dim) and arr.dtype == np.float32 and self._rows_agree(arr):
-                    return arr
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        npy = self.cache_dir / "embeddings.npy"
+        arr = sidecar.read_stamped(npy, stamp, mmap=True, valid=lambda a: a.shape == (self.n_items, dim)
+                                   and a.dtype == np.float32 and self._rows_agree(a))
+        if arr is not None:
+            return arr
         n, width = self.n_items, max(dim, 1)
         if self.readonly:
             out = np.zeros((n, width), np.float32)
@@ -89,9 +86,7 @@ class EmbeddingsMixin(ProjectParts):
             for _, block in self._embedding_blocks(n, dim, width):
                 f.write(block.tobytes())  # plain writes, no writable memory map: a full disk is an error, not SIGBUS
             f.flush()  # no fsync: a cache torn by a power cut fails its shape or spot check and is rebuilt
-        info.unlink(missing_ok=True)  # a stale stamp never outlives the rewrite (a link: removed, not followed)
-        sidecar.write_file(npy, write)
-        sidecar.write_json(info, {"stamp": stamp})
+        sidecar.write_stamped(npy, stamp, write=write)  # a stale stamp never outlives the rewrite
         return sidecar.load_npy(npy, mmap=True)
 
     def _embedding_blocks(self, n: int, dim: int, width: int, block: int = 4096):
