@@ -75,11 +75,12 @@ def project_labels(project) -> tuple[np.ndarray, np.ndarray, list[str], str, str
     y = np.searchsorted(np.array(used, np.int64), lab_ids).astype(np.int64)
     X = np.array(project.load_embeddings()[lab_idx], np.float32)
     n_items = project.n_items
+    left = n_items - len(lab_idx)
     note = (f"replaying {project.path.name}'s own labels: its {len(lab_idx)} labeled items are the whole pool "
-            f"(the other {n_items - len(lab_idx)} have no known label and are left out), a fifth of them is held "
-            "out to test on, and they were chosen by how you labeled, not at random; so this compares how fast "
-            "each strategy reaches the model these labels give, on these items, not what it would have picked "
-            "from all of them")
+            + (f"(the other {left} have no known label and are left out), " if left else "")
+            + "a fifth of them is held out to test on, and unless they came with the source they were chosen by "
+            "how you labeled, not at random; so this compares how fast each strategy reaches the model these "
+            "labels give, on these items" + (", not what it would have picked from all of them" if left else ""))
     return X, y, names, f"{project.path.name} (labeled items only)", note
 
 
