@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from desktop_app import __version__
-from desktop_app.cli_commands import COMMANDS, add_parsers
 from desktop_app.cli_output import print_json  # noqa: F401 - kept importable from here for scripts
 from desktop_app.errors import ShoalError
 from desktop_app.store.guard import DatabaseError
@@ -21,6 +21,34 @@ EPILOG = """examples:
   shoal export spam.shoal out/ --format csv
   shoal simulate data.csv --text-column text --label-column label --strategy seals --strategy random
 """
+
+
+# Every command is registered one way: a module `desktop_app/cli_<feature>.py` whose `register(sub)` adds
+# its parser(s) next to its handler(s) and returns {name: handler}. One line here per module, in the
+# order `shoal --help` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "desktop_app.cli_project",     # new, scan, embed, relink
+    "desktop_app.cli_loop",        # next, label, status
+    "desktop_app.cli_mode",        # mode
+    "desktop_app.cli_export",      # export
+    "desktop_app.cli_simulate",    # simulate
+    "desktop_app.cli_app",         # gui, demo, bench
+    "desktop_app.cli_labels",      # labels
+    "desktop_app.cli_models",      # import-embeddings, train, predict
+    "desktop_app.cli_settings",    # settings
+    "desktop_app.cli_suspects",    # suspects
+    "desktop_app.cli_map",         # map
+    "desktop_app.cli_coreset",     # coreset
+)
+
+# name -> handler, filled by build_parser from the modules' register(); an entry already here is kept
+COMMANDS: dict = {}
+
+
+def add_parsers(sub) -> None:
+    for name in COMMAND_MODULES:
+        for command, handler in importlib.import_module(name).register(sub).items():
+            COMMANDS.setdefault(command, handler)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,11 +22,11 @@ def register(sub) -> dict:
 
 
 def cmd_coreset(args):
-    from desktop_app.cli_commands import _open_to_read, _progress_bar
+    from desktop_app.cli_common import open_to_read, progress_bar
     from desktop_app.ops.coreset import coreset, write_keep_csv
 
-    with _open_to_read(args.project) as project:   # only reads the project: works beside the app
-        bar, update = _progress_bar("choosing")
+    with open_to_read(args.project) as project:   # only reads the project: works beside the app
+        bar, update = progress_bar("choosing")
         try:
             result = coreset(project, args.keep, args.method, stratify=not args.no_stratify,
                              suspects=args.drop_suspects, seed=args.seed, progress=update)

@@ -1,6 +1,6 @@
 """`shoal embed`'s scale options: `--engine ray [--address ADDR] [--workers N]` (ops/embed_ray.py),
 `--index auto|hnsw|usearch` (core/index/kinds.py) and `--device auto|cpu|cuda` (core/embedding/device.py),
-kept apart from cli_commands.py."""
+kept apart from cli_project.py."""
 from __future__ import annotations
 
 

@@ -15,19 +15,19 @@ def register(sub) -> dict:
 
 
 def _open_for_map(path: str):
-    from desktop_app.cli_commands import _open, _open_to_read
+    from desktop_app.cli_common import open_project, open_to_read
     from desktop_app.errors import ShoalError
 
     try:
-        return _open(path)  # the cache can be written
+        return open_project(path)  # the cache can be written
     except ShoalError:
-        return _open_to_read(path)  # held by the app, or a read-only place: compute, do not cache
+        return open_to_read(path)  # held by the app, or a read-only place: compute, do not cache
 
 
 def cmd_map(args):
     import json
 
-    from desktop_app.cli_commands import _progress_bar
+    from desktop_app.cli_common import progress_bar
     from desktop_app.core.projection import SAMPLE
     from desktop_app.errors import ShoalError
     from desktop_app.ops.map import map_rows, project_map, write_png
@@ -38,7 +38,7 @@ def cmd_map(args):
     if sample < 10:
         raise ShoalError("--sample takes a count of 10 or more")
     with _open_for_map(args.project) as project:
-        bar, update = _progress_bar("map", unit="step")
+        bar, update = progress_bar("map", unit="step")
         m = project_map(project, sample=sample, progress=update)
         bar.close()
         rows = map_rows(project, m) if args.json else None

@@ -18,7 +18,7 @@ def register(sub) -> dict:
 
 
 def cmd_mode(args):
-    from desktop_app.cli_commands import _open
+    from desktop_app.cli_common import open_project as _open
     from desktop_app.errors import ShoalError
     from desktop_app.ops.search_query import set_search
 

@@ -27,9 +27,9 @@ def register(sub) -> dict:
     p.add_argument("project")
     p.add_argument("new_source", help="a folder or table of the project's kind")
     p.add_argument("--out", required=True, help="the CSV to write (must not exist)")
-    from desktop_app.cli_commands import _source_args
+    from desktop_app.cli_common import source_args
 
-    _source_args(p)
+    source_args(p)
     return {"import-embeddings": cmd_import_embeddings, "train": cmd_train, "predict": cmd_predict}
 
 
@@ -80,17 +80,17 @@ def _predict_options(project, args):
 
 
 def _source_options_of(args):
-    from desktop_app.cli_commands import _source_options
+    from desktop_app.cli_common import source_options
 
-    return _source_options(args)
+    return source_options(args)
 
 
 def cmd_predict(args):
-    from desktop_app.cli_commands import _open_to_read, _progress_bar
+    from desktop_app.cli_common import open_to_read, progress_bar
     from desktop_app.ops.predict import predict_rows, write_predictions
 
-    with _open_to_read(args.project) as project:  # reads only: works beside the app
-        bar, update = _progress_bar("predicting")
+    with open_to_read(args.project) as project:  # reads only: works beside the app
+        bar, update = progress_bar("predicting")
         try:
             cols, rows = predict_rows(project, args.new_source, _predict_options(project, args), progress=update)
         finally:

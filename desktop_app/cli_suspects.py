@@ -15,28 +15,28 @@ def register(sub) -> dict:
 
 
 def _embed_pending(path: str) -> None:
-    from desktop_app.cli_commands import _open, _progress_bar
+    from desktop_app.cli_common import open_project, progress_bar
     from desktop_app.ops.embed import embed_pending
 
-    with _open(path) as project:
-        bar, update = _progress_bar("embedding")
+    with open_project(path) as project:
+        bar, update = progress_bar("embedding")
         embed_pending(project, progress=update)
         bar.close()
 
 
 def cmd_suspects(args):
-    from desktop_app.cli_commands import _open_to_read, _progress_bar
+    from desktop_app.cli_common import open_to_read, progress_bar
     from desktop_app.errors import ShoalError
     from desktop_app.ops.suspects import project_suspects
 
     if args.n < 0:
         raise ShoalError("-n takes a count of 0 or more (0 lists every labeled item)")
-    with _open_to_read(args.project) as project:
+    with open_to_read(args.project) as project:
         pending = project.n_pending_embedding()
     if pending:
         _embed_pending(args.project)
-    with _open_to_read(args.project) as project:
-        bar, update = _progress_bar("judging labels", unit="step")
+    with open_to_read(args.project) as project:
+        bar, update = progress_bar("judging labels", unit="step")
         entries = project_suspects(project, n=args.n or None, progress=update)
         bar.close()
     if args.json:

@@ -85,8 +85,8 @@ def test_modules_and_classes_stay_small():
 
 
 def test_command_modules_do_not_import_the_cli_that_imports_them():
-    """cli.py imports cli_commands and the feature command modules; they print through cli_output, so
-    there is no import cycle between them (issue 13.3)."""
+    """cli.py imports the command modules (cli_<feature>.py); they share cli_common and print through
+    cli_output, so there is no import cycle between them (issue 13.3)."""
     import ast
     from pathlib import Path
 
@@ -99,3 +99,36 @@ def test_command_modules_do_not_import_the_cli_that_imports_them():
             elif isinstance(node, ast.Import) and any(a.name == "desktop_app.cli" for a in node.names):
                 offenders.append(f"{path.name}:{node.lineno}")
     assert not offenders, offenders
+
+
+def test_every_command_is_registered_one_way():
+    """Each `shoal` command comes from exactly one module's register(sub), which builds its parser next to
+    its handler (issue 13.3): no add_parser outside a register function, no name registered twice, and the
+    parser's commands are exactly the handlers main dispatches to."""
+    import argparse
+    import ast
+    import importlib
+    from pathlib import Path
+
+    from desktop_app import cli
+
+    pkg = Path(__file__).resolve().parents[1] / "desktop_app"
+    outside = []
+    for path in sorted(pkg.glob("cli*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        inside = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "register"
+                  for n in ast.walk(f)}
+        outside += [f"{path.name}:{n.lineno}" for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+                    and n.attr == "add_parser" and id(n) not in inside]
+    assert not outside, outside
+    owners: dict[str, str] = {}
+    for name in cli.COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        handlers = importlib.import_module(name).register(sub)
+        assert set(handlers) == set(sub.choices), name
+        for command in handlers:
+            assert command not in owners, f"{command} registered by {owners[command]} and {name}"
+            owners[command] = name
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(owners) and set(owners) <= set(cli.COMMANDS)

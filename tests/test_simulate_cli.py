@@ -98,3 +98,40 @@ def test_simulate_with_audit_share_reports_the_estimate_against_the_truth(tmp_pa
     assert "accuracy estimate covers the true accuracy" in table
     code = main(["simulate", str(resource("demo", "texts.csv")), "--label-column", "label", "--audit-share", "0.9"])
     assert code == 2 and "--audit-share must be between 0 and 0.5" in capsys.readouterr().err
+
+
+def test_simulate_replays_a_projects_own_labels(tmp_path, text_csv, capsys):
+    """`shoal simulate --project P.shoal`: the project's labeled items are the pool, and the output says
+    so; a project with too few labels, or both/neither of SOURCE and --project, is one clear line."""
+    import csv as _csv
+    import json as _json
+
+    project = tmp_path / "own.shoal"
+    assert main(["new", str(project), "--source", str(text_csv), "--text-column", "text", "--id-column", "id"]) == 0
+    assert main(["embed", str(project)]) == 0
+    with open(text_csv, newline="", encoding="utf-8") as f:
+        rows = list(_csv.DictReader(f))
+    few = tmp_path / "few.csv"
+    few.write_text("item,label\n" + "".join(f"{r['id']},{r['label']}\n" for r in rows[:12]))
+    assert main(["label", str(project), "--csv", str(few), "--new-label"]) == 0
+    capsys.readouterr()
+    assert main(["simulate", "--project", str(project)]) == 2
+    assert "has 12 labeled, embedded items" in capsys.readouterr().err
+    answers = tmp_path / "answers.csv"
+    answers.write_text("item,label\n" + "".join(f"{r['id']},{r['label']}\n" for r in rows[:100]))
+    assert main(["label", str(project), "--csv", str(answers), "--new-label"]) == 0
+    capsys.readouterr()
+    out_json = tmp_path / "own.json"
+    assert main(["simulate", "--project", str(project), "--strategy", "seals", "--strategy", "random",
+                 "--budget", "50", "--batch", "10", "--seeds", "2", "--json", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    assert "its 100 labeled items are the whole pool (the other 20 have no known label and are left out)" in out
+    assert "own.shoal (labeled items only): 100 items" in out
+    result = _json.loads(out_json.read_text())
+    assert result["pool"] == "labeled items only" and result["n_items"] == 100
+    assert sorted(result["labels"]) == sorted({r["label"] for r in rows[:100]})
+    assert {r["strategy"] for r in result["runs"]} == {"seals", "random"} and len(result["runs"]) == 4
+    assert all(r["curve"][-1]["n_labeled"] <= 80 for r in result["runs"])  # a fifth is held out to test on
+    for args in (["simulate"], ["simulate", str(text_csv), "--project", str(project)]):
+        assert main(args) == 2
+        assert "give a labeled SOURCE, or --project P.shoal" in capsys.readouterr().err

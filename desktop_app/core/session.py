@@ -109,6 +109,14 @@ class Session:
         best = np.argmax(proba, axis=1)
         return self.head.classes_[best], proba[np.arange(len(idx)), best]
 
+    def finish_round(self, asked: list, snapshot_idx: np.ndarray | None = None,
+                     previous_pred: np.ndarray | None = None, head_factory=None):
+        """Refit and compute the round's stopping signals (core/rounds.py): the one computation the CLI,
+        the GUI (through ops.loop.finish_round) and `shoal simulate` share. Returns a RoundResult."""
+        from desktop_app.core.rounds import finish_round
+
+        return finish_round(self, asked, snapshot_idx, previous_pred, head_factory)
+
     # ---- selection ---------------------------------------------------------------
     def context(self, exclude=()) -> SelectionContext:
         state = self.state

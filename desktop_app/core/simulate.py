@@ -7,6 +7,7 @@ import numpy as np
 
 from desktop_app.core.index.hnsw import build_index
 from desktop_app.core.learning.heads import LinearHead
+from desktop_app.core.rounds import accuracy_estimate, snapshot_sample
 from desktop_app.core.selection.base import UNLABELED
 from desktop_app.core.session import Session
 
@@ -54,8 +55,9 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
             audit_share: float = 0.0, query: np.ndarray | None = None, force_positive: bool = True) -> list[dict]:
     """One replay; a point per round. `query`: the search query's vector (find more of, seeded by a
     phrase or an example image); force_positive=False lets the start set hold no positive at all.
-    With signals, also the stopping signals the app computes
-    (cross-validated accuracy on the labels, share of predictions changed, the recommendation) and the
+    With signals, also the stopping signals the app computes, by the app's own computation
+    (Session.finish_round, core/rounds.py: the same folds, sample sizes and tracked-prediction sample):
+    cross-validated accuracy on the labels, share of predictions changed, the recommendation, and the
     accuracy estimate beside the true accuracy of the head on the items still unlabeled."""
     from desktop_app.core import stopping
 
@@ -75,10 +77,16 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     asked: list[tuple] = []  # (proba when picked, classes, audit, truth, labels then): the accuracy estimate
     curve: list[dict] = []
     select_s = 0.0
-    snapshot = np.sort(rng.choice(len(ytr), min(2000, len(ytr)), replace=False))
-    prev_pred = None
+    snapshot, prev_pred = None, None  # the tracked predictions, drawn at the first round as the app does
     while True:
-        fit_ms = session.refit()
+        if signals:
+            result = session.finish_round(asked, snapshot_idx=snapshot, previous_pred=prev_pred,
+                                          head_factory=head_factory)
+            fit_ms = result.stats["fit_ms"]
+            if result.snapshot is not None:
+                snapshot, prev_pred = result.snapshot["idx"], result.snapshot["pred"]
+        else:
+            fit_ms = session.refit()
         n_lab = len(session.labeled)
         point = {"n_labeled": n_lab, **evaluate(session.head, Xte, yte, positive),
                  "select_seconds": select_s, "train_seconds": fit_ms / 1000}
@@ -87,17 +95,14 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
         if not curve:
             point["start"] = first.tolist()  # the shared start set (train-pool positions)
         if signals and session.head.is_fitted:
-            pred, _ = session.predict(snapshot)
-            point["changed_fraction"] = stopping.changed_fraction(prev_pred, pred)
-            prev_pred = pred
-            lab = session.labeled
-            cv = stopping.cv_accuracy(lambda: head_factory(), Xtr[lab], session.state[lab], folds=3, seed=seed,
-                                      max_items=1000)
-            point["cv_accuracy"] = cv["accuracy"] if cv else None
-            point.update(estimate_point(session, asked, ytr, seed))
+            point["changed_fraction"] = result.stats.get("changed_fraction")
+            point["cv_accuracy"] = result.stats.get("cv_accuracy")
+            point.update(true_accuracy_point(session, ytr, result.stats.get("estimate")))
             point["recommendation"] = stopping.recommendation(curve + [point])
         elif audit_share > 0:  # the estimate the app would show, beside the truth
-            point.update(estimate_point(session, asked, ytr, seed))
+            if snapshot is None and session.head.is_fitted:
+                snapshot = snapshot_sample(session.state)
+            point.update(estimate_point(session, asked, ytr, snapshot))
         curve.append(point)
         if n_lab >= budget or session.n_unlabeled() == 0:
             break
@@ -114,21 +119,22 @@ def run_one(X: np.ndarray, y: np.ndarray, strategy: str, *, budget: int, batch: 
     return curve
 
 
-def estimate_point(session: Session, asked: list, ytr: np.ndarray, seed: int) -> dict:
-    """The app's accuracy estimate for the current head (ops.loop.accuracy_estimate does the same on a
-    project), and the truth it estimates: the head's accuracy on every item still unlabeled.
-    `asked`: (probabilities when picked, classes, audit, truth, labels then) per pick."""
-    from desktop_app.core import estimate as est
-
-    unl = np.flatnonzero(session.state == UNLABELED)
-    if not len(unl) or not asked:
+def estimate_point(session: Session, asked: list, ytr: np.ndarray, sample: np.ndarray | None) -> dict:
+    """The app's accuracy estimate for the current head (core.rounds.accuracy_estimate, on the unlabeled
+    members of the tracked sample, as ops.loop.finish_round computes it on a project), and the truth it
+    estimates. `asked`: (probabilities when picked, classes, audit, truth, labels then) per pick."""
+    if sample is None or not asked:
         return {}
-    proba = session.predict_proba(unl)
-    truth = float((session.head.classes_[np.argmax(proba, axis=1)] == ytr[unl]).mean())
-    if len(unl) > est.POOL_SAMPLE:
-        proba = proba[np.random.default_rng(seed).choice(len(unl), est.POOL_SAMPLE, replace=False)]
-    e = est.estimate_from_asked(asked, proba, len(session.labeled), seed=seed)
-    return {"true_accuracy_unlabeled": truth, "estimate": e} if e else {}
+    return true_accuracy_point(session, ytr, accuracy_estimate(session, asked, sample))
+
+
+def true_accuracy_point(session: Session, ytr: np.ndarray, estimate: dict | None) -> dict:
+    """The estimate beside the truth it estimates: the head's accuracy on every item still unlabeled."""
+    unl = np.flatnonzero(session.state == UNLABELED)
+    if not estimate or not len(unl):
+        return {}
+    pred = session.head.classes_[np.argmax(session.predict_proba(unl), axis=1)]
+    return {"true_accuracy_unlabeled": float((pred == ytr[unl]).mean()), "estimate": estimate}
 
 
 def full_supervision(X, y, seed: int, positive: int | None, head_factory=LinearHead) -> dict:

@@ -131,32 +131,32 @@ def embedded_mask(project: Project) -> np.ndarray:
     opening a 1M-item project does not walk the 1.5 GB embeddings table."""
     stamp = (f"{project.meta('project_id')}:{project.meta('encoder_identity')}:{project.embeddings_stamp()}:"
              f"{project.n_items}")
-    path, info = project.cache_dir / "embedded_mask.npy", project.cache_dir / "embedded_mask.json"
-    try:
-        if sidecar.read_json(info)["stamp"] == stamp:
-            mask = sidecar.load_npy(path)
-            if mask.shape == (project.n_items,) and mask.dtype == bool:
-                return mask
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    path = project.cache_dir / "embedded_mask.npy"
+    mask = sidecar.read_stamped(path, stamp, valid=lambda m: m.shape == (project.n_items,) and m.dtype == bool)
+    if mask is not None:
+        return mask
     mask = project.embedded_flags()
     if not project.readonly:
-        sidecar.save_npy(path, mask)
-        sidecar.write_json(info, {"stamp": stamp})
+        sidecar.write_stamped(path, stamp, mask)
     return mask
 
 
 def remember_index(project: Project, ids: np.ndarray, crc: int | None = None, kind: str = "hnsw") -> None:
     """Record which items the saved index file (cache_dir/index.bin) holds, its kind and checksum."""
+    _remember_index(project.cache_dir, project.meta("encoder_identity"), project.meta("project_id"), ids, crc, kind)
+
+
+def _remember_index(cache: Path, identity, project_id, ids: np.ndarray, crc: int | None, kind: str) -> None:
+    """remember_index from plain values: the lazy build runs in another thread and needs no project."""
     from desktop_app.core.index.hnsw import file_crc
 
     ids = np.asarray(ids, np.int64)
-    path = project.cache_dir / "index.bin"
+    path = cache / "index.bin"
     crc = file_crc(path) if crc is None else crc
     st = path.stat()
-    sidecar.save_npy(project.cache_dir / "index_ids.npy", ids)
-    sidecar.write_json(project.cache_dir / "index.json", {
-        "identity": project.meta("encoder_identity"), "project_id": project.meta("project_id"),
+    sidecar.save_npy(cache / "index_ids.npy", ids)
+    sidecar.write_json(cache / "index.json", {
+        "identity": identity, "project_id": project_id,
         "kind": kind, "count": int(len(ids)), "crc": int(crc), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
 
 
@@ -214,12 +214,11 @@ def load_index(project: Project, embeddings: np.ndarray, progress: Progress | No
                     return index
             try:
                 crc = index.save(cache / "index.bin")
-                remember_index(project_ids_only, ids, crc, kind)
+                _remember_index(cache, identity, project_id, ids, crc, kind)
             except (OSError, ShoalError):  # a full disk or read-only cache: this index works from memory,
                 pass                           # and a stale index.json fails the checksum next time
         return index
 
-    project_ids_only = _CacheOnly(cache, identity, project_id)
     if lazy:
         from desktop_app.core.index.lazy import LazyIndex
 
@@ -237,15 +236,3 @@ def index_kind(project: Project, n: int) -> str:
     if not project.readonly and project.meta("index_kind") != kind:
         project.set_meta({"index_kind": kind})
     return kind
-
-
-class _CacheOnly:
-    """What remember_index needs of a project, without touching its SQLite connection (the lazy
-    build runs in another thread)."""
-
-    def __init__(self, cache_dir: Path, identity: str, project_id: str | None):
-        self.cache_dir = cache_dir
-        self._meta = {"encoder_identity": identity, "project_id": project_id}
-
-    def meta(self, key: str):
-        return self._meta.get(key)

@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 
-from desktop_app.core import estimate, stopping
 from desktop_app.core.index.rows import RowFile
-from desktop_app.core.learning.heads import LinearHead
+from desktop_app.core.rounds import SNAPSHOT_SIZE  # noqa: F401 - its home before core.rounds
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED
+from desktop_app.core.selection.pool import CandidatePool
 from desktop_app.core.selection.registry import get_strategy
 from desktop_app.core.session import Session
 from desktop_app.errors import ShoalError
@@ -21,7 +21,6 @@ from desktop_app.ops.search_query import query_vector
 from desktop_app.store import sidecar
 from desktop_app.store.project import Project
 
-SNAPSHOT_SIZE = 2000  # unlabeled items whose predictions are tracked for stability
 DEFAULT_AUDIT_SHARE = 0.1  # share of each batch drawn at random for the accuracy estimate (docs/benchmarks.md)
 
 
@@ -81,20 +80,9 @@ def _rows_stamp(project: Project) -> str:
 
 
 def save_pool(project: Project, session: Session) -> None:
-    pool = session.pool
-    anchored = getattr(pool, "_anchored", None)
-    if anchored is None:
+    if project.readonly or not hasattr(session.pool, "to_arrays"):
         return
-    src = np.fromiter(pool.source.items(), dtype=np.dtype((np.int64, 2)), count=len(pool.source)).reshape(-1, 2)
-    if project.readonly:
-        return
-    extra = {}
-    cov = getattr(pool, "coverage", None)   # re-anchoring regions (k-means of a sample: ~1 s to redo)
-    if cov is not None and getattr(cov, "centres", None) is not None:
-        extra = {"cov_n": np.array(cov._n), "cov_centres": cov.centres, "cov_medoids": cov.medoids,
-                 "cov_sizes": cov.sizes}
-    arrays = dict(members=np.flatnonzero(pool.mask), anchored=np.flatnonzero(anchored), source=src,
-                  stamp=np.array(_pool_stamp(project, session)), **extra)
+    arrays = {**session.pool.to_arrays(), "stamp": np.array(_pool_stamp(project, session))}
     sidecar.write_file(project.cache_dir / "pool.npz", lambda f: np.savez(f, **arrays))
     _save_pool_rows(project, session)
 
@@ -160,25 +148,16 @@ def _restore_pool_rows(project: Project, session: Session) -> None:
 
 def restore_pool(project: Project, session: Session) -> bool:
     pool = session.pool
+    if not isinstance(pool, CandidatePool):
+        return False
     try:
         with sidecar.load_npy(project.cache_dir / "pool.npz") as z:
-            if str(z["stamp"]) != _pool_stamp(project, session) or not hasattr(pool, "_anchored"):
+            if str(z["stamp"]) != _pool_stamp(project, session):
                 return False
-            members, anchored, src = z["members"], z["anchored"], z["source"]
-            cov = {k: z[k] for k in ("cov_n", "cov_centres", "cov_medoids", "cov_sizes") if k in z.files}
+            arrays = {k: z[k] for k in z.files if k != "stamp"}
+        session.pool = CandidatePool.from_arrays(arrays, len(session.state), k=pool.k)
     except (OSError, ValueError, KeyError):
         return False
-    n = len(pool.mask)
-    if any(len(a) and (a.min() < 0 or a.max() >= n) for a in (members, anchored, src.ravel())):
-        return False
-    pool.mask[members] = True
-    pool._anchored[anchored] = True
-    pool.source.update(zip(src[:, 0].tolist(), src[:, 1].tolist()))
-    coverage = getattr(pool, "coverage", None)
-    if len(cov) == 4 and coverage is not None and int(cov["cov_n"]) == n and (
-            len(cov["cov_medoids"]) == 0 or cov["cov_medoids"].max() < n):
-        coverage._n, coverage.centres = int(cov["cov_n"]), cov["cov_centres"]
-        coverage.medoids, coverage.sizes = cov["cov_medoids"], cov["cov_sizes"]
     _restore_pool_rows(project, session)
     return True
 
@@ -259,49 +238,49 @@ def answered_items(project: Project, idxs: list[int]) -> set[int]:
     return project.answered(idxs)
 
 
+def round_due(project: Project) -> bool:
+    """Whether a new round starts: the answers changed since the last recorded round (the latest answer
+    event is newer than the one the round recorded; a round recorded before that was kept: its label
+    count differs). The one rule by which `shoal next` (after a batch) and the GUI (request_round) decide."""
+    n = project.n_labeled()
+    if not n:
+        return False
+    rounds = project.rounds()
+    if not rounds:
+        return True
+    through = rounds[-1].get("answers_through")
+    if not isinstance(through, int):
+        return n != rounds[-1]["n_labeled"]
+    last = project.events(1)
+    return bool(last) and int(last[0]["id"]) > through
+
+
+def recorded_asks(project: Project) -> list[tuple]:
+    """The project's answered picks as core.rounds wants them: (probabilities when picked, class ids,
+    audit, answer, labels the project had then)."""
+    labels_then = {r["round"]: r["n_labeled"] for r in project.rounds()}
+    return [(proba, classes, audit, label, labels_then.get(round_, 0))
+            for classes, proba, audit, label, round_ in project.answered_asks()]
+
+
 def finish_round(project: Project, session: Session, strategy: str) -> dict:
-    """Refit the head on all labels, compute the stopping signals, persist both."""
-    fit_ms = session.refit()
+    """Refit the head on all labels and compute the stopping signals (Session.finish_round, the same
+    computation `shoal simulate` runs), then save head, tracked predictions and round in one transaction."""
+    snap = load_snapshot(project)
+    last = project.events(1)
+    result = session.finish_round(recorded_asks(project), snapshot_idx=snap.get("idx"), previous_pred=snap.get("pred"))
     lab = session.labeled
-    stats: dict = {"strategy": strategy, "fit_ms": round(fit_ms, 1), "n_classes": session.n_classes_labeled}
-    if session.head.is_fitted:
-        project.put_arrays("head", session.head.to_arrays())
-        X = np.asarray(session.embeddings[lab], np.float32)
-        cv = stopping.cv_accuracy(lambda: LinearHead(C=session.head.C), X, session.state[lab])
-        if cv:
-            stats.update(cv_accuracy=cv["accuracy"], cv_low=cv["low"], cv_high=cv["high"])
-        snap = load_snapshot(project)
-        sample = snap.get("idx")
-        if sample is None:
-            unl = np.flatnonzero(session.state == UNLABELED)
-            rng = np.random.default_rng(0)
-            sample = np.sort(rng.choice(unl, min(SNAPSHOT_SIZE, len(unl)), replace=False)) if len(unl) else unl
-        pred, _ = session.predict(sample)
-        stats["changed_fraction"] = stopping.changed_fraction(snap.get("pred"), pred)
-        found = accuracy_estimate(project, session, sample)
-        if found:
-            stats["estimate"] = found
-        project.put_arrays("snapshot", {"idx": np.asarray(sample, np.int64), "pred": pred.astype(np.int64)})
-    positive = session.positive
-    if positive is not None:
-        stats["positives"] = int((session.state == positive).sum())
+    stats: dict = {"strategy": strategy, **result.stats}
     session.pool.update(session.index, session.embeddings, lab)
     stats["pool_size"] = len(session.pool)
-    project.add_round(len(lab), stats)
+    stats["answers_through"] = int(last[0]["id"]) if last else 0
+    with project.tx():
+        if result.head is not None:
+            project.put_arrays("head", result.head)
+        if result.snapshot is not None:
+            project.put_arrays("snapshot", result.snapshot)
+        project.add_round(len(lab), stats)
     return stats
-
-
-def accuracy_estimate(project: Project, session: Session, sample: np.ndarray) -> dict | None:
-    """core.estimate over this project's recorded answers and the head's probabilities on the unlabeled
-    members of the snapshot sample (a fixed uniform sample of the pool). The same function serves
-    `shoal simulate`, so what the benchmark measures is what the app shows."""
-    unl = sample[session.state[sample] == UNLABELED] if len(sample) else sample
-    if not len(unl):
-        return None
-    labels_then = {r["round"]: r["n_labeled"] for r in project.rounds()}
-    asked = [(proba, classes, audit, label, labels_then.get(round_, 0))
-             for classes, proba, audit, label, round_ in project.answered_asks()]
-    return estimate.estimate_from_asked(asked, session.predict_proba(unl), len(session.labeled), seed=len(asked))
 
 
 def select_entries(project: Project, session: Session, n: int, strategy: str, exclude=()) -> tuple[list[dict], float]:
@@ -331,10 +310,9 @@ def next_batch(project: Project, n: int | None = None, strategy: str | None = No
     session = session or open_session(project)
     if not (session.state == UNLABELED).any():
         return []
-    queue = project.load_queue()
-    # a batch was just answered: new round (unless a run killed before it saved its next queue already
-    # recorded this round: the queue keeps the round count it was saved at)
-    if len(session.labeled) and queue and queue[0]["round"] >= len(project.rounds()):
+    # the batch is answered: a new round when the answers changed since the last one (a run killed after
+    # recording its round, before saving its next queue, recorded those answers already)
+    if round_due(project):
         finish_round(project, session, strategy)
     entries, select_ms = select_entries(project, session, n, strategy)
     project.save_queue(entries, len(project.rounds()))

@@ -32,14 +32,8 @@ def _stamp(project: Project, sample: int) -> str:
 
 
 def _cached(project: Project, stamp: str, idx: np.ndarray) -> np.ndarray | None:
-    try:
-        if sidecar.read_json(project.cache_dir / "map.json")["stamp"] != stamp:
-            return None
-        xy = sidecar.load_npy(project.cache_dir / "map.npy")
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    ok = xy.shape == (len(idx), 2) and xy.dtype == np.float32 and bool(np.isfinite(xy).all())
-    return xy if ok else None
+    return sidecar.read_stamped(project.cache_dir / "map.npy", stamp, valid=lambda xy: xy.shape == (len(idx), 2)
+                                and xy.dtype == np.float32 and bool(np.isfinite(xy).all()))
 
 
 def project_map(project: Project, sample: int = SAMPLE, progress: Callable[[int, int], None] | None = None,
@@ -57,8 +51,7 @@ def project_map(project: Project, sample: int = SAMPLE, progress: Callable[[int,
         if xy is None:
             return None
         if not project.readonly:
-            sidecar.save_npy(project.cache_dir / "map.npy", xy)
-            sidecar.write_json(project.cache_dir / "map.json", {"stamp": stamp})
+            sidecar.write_stamped(project.cache_dir / "map.npy", stamp, xy)
     lab_idx, lab_ids, _ = project.current_labels()
     label = np.full(project.n_items, UNLABELED, np.int64)
     label[lab_idx] = lab_ids

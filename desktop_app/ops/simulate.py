@@ -52,6 +52,38 @@ def labeled_embeddings(source, options: SourceOptions, encoder: str | None = Non
     return X, y, names, Path(source).name
 
 
+MIN_PROJECT_LABELS = 40  # a replay splits off a fifth to test on and starts from --init labels
+
+
+def project_labels(project) -> tuple[np.ndarray, np.ndarray, list[str], str, str]:
+    """A project's own answers as a replay's known labels: (X, y, label names, dataset name, note). Only
+    its labeled, embedded items can be replayed (no one knows the others' labels), so they are the whole
+    pool; the note says so in the output."""
+    from desktop_app.ops.embed import embedded_mask
+
+    if not project.counts()["n_embedded"]:
+        raise ShoalError(f"{project.path} has no embedded items yet; run: shoal embed {project.path}")
+    lab_idx, lab_ids, _ = project.current_labels()
+    embedded = embedded_mask(project)[lab_idx]
+    lab_idx, lab_ids = lab_idx[embedded], lab_ids[embedded]
+    used = sorted({int(i) for i in lab_ids})
+    if len(used) < 2 or len(lab_idx) < MIN_PROJECT_LABELS:
+        raise ShoalError(f"{project.path} has {len(lab_idx)} labeled, embedded items in {len(used)} classes: a replay "
+                         f"needs at least {MIN_PROJECT_LABELS} in 2 classes or more")
+    names_of = {int(l["id"]): l["name"] for l in project.label_set()}
+    names = [names_of.get(i, f"label {i}") for i in used]
+    y = np.searchsorted(np.array(used, np.int64), lab_ids).astype(np.int64)
+    X = np.array(project.load_embeddings()[lab_idx], np.float32)
+    n_items = project.n_items
+    left = n_items - len(lab_idx)
+    note = (f"replaying {project.path.name}'s own labels: its {len(lab_idx)} labeled items are the whole pool "
+            + (f"(the other {left} have no known label and are left out), " if left else "")
+            + "a fifth of them is held out to test on, and unless they came with the source they were chosen by "
+            "how you labeled, not at random; so this compares how fast each strategy reaches the model these "
+            "labels give, on these items" + (", not what it would have picked from all of them" if left else ""))
+    return X, y, names, f"{project.path.name} (labeled items only)", note
+
+
 def stratified_limit(y: np.ndarray, limit: int, seed: int = 0) -> np.ndarray:
     if limit >= len(y):
         return np.arange(len(y))
@@ -106,16 +138,24 @@ def simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds
 
 
 def run_simulation(source, options: SourceOptions, strategies, budget, batch, init, seeds, positive=None,
-                   encoder=None, limit=None, audit_share: float = 0.0) -> dict:
+                   encoder=None, limit=None, audit_share: float = 0.0, project=None) -> dict:
+    """Replay strategies on a labeled source, or (project: an open Project) on a project's own labels."""
     from desktop_app.core.selection.registry import get_strategy
 
     for s in strategies:
         get_strategy(s)
     if not 0 <= audit_share <= 0.5:
         raise ShoalError(f"--audit-share must be between 0 and 0.5 (got {audit_share})")
-    X, y, names, dataset = labeled_embeddings(source, options, encoder)
+    note = None
+    if project is not None:
+        X, y, names, dataset, note = project_labels(project)
+    else:
+        X, y, names, dataset = labeled_embeddings(source, options, encoder)
     if limit:
         keep = stratified_limit(y, limit)
         X, y = X[keep], y[keep]
-    return simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive,
-                           audit_share=audit_share)
+    result = simulate_arrays(X, y, names, dataset, strategies, budget, batch, init, seeds, positive,
+                             audit_share=audit_share)
+    if note:
+        result.update(pool="labeled items only", note=note)
+    return result

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.ops import gui_support
 from desktop_app.ops.batch import BatchEntry, LabelingQueue
 from desktop_app.ops.embed import embed_pending
-from desktop_app.ops.loop import answered_items, effective_strategy, open_session
+from desktop_app.ops.loop import answered_items, effective_strategy, open_session, round_due
 from desktop_app.ops.search_query import store_search
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
@@ -160,8 +160,7 @@ class ProjectController(QObject):
         project = self.project
         n = int(project.meta("batch_size", 20))
         strategy = effective_strategy(project)
-        rounds = project.rounds()
-        changed = project.n_labeled() != (rounds[-1]["n_labeled"] if rounds else 0)
+        changed = round_due(project)  # the rule `shoal next` starts a round by (ops.loop.round_due)
         finish = None if not changed else ("refit" if mid_batch else "round")
         exclude = [e.idx for e in self.queue.unanswered()] if not self.queue.waiting else []
         self.model_state.emit("Retraining and ranking…" if finish else "Ranking…")

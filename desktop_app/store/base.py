@@ -13,8 +13,10 @@ if TYPE_CHECKING:
 class ProjectParts:
     if TYPE_CHECKING:
         path: Path
-        conn: GuardedConnection
         readonly: bool
+
+        @property
+        def conn(self) -> GuardedConnection: ...  # the calling thread's connection
 
         def tx(self) -> AbstractContextManager[GuardedConnection]: ...
 

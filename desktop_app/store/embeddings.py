@@ -120,14 +120,11 @@ class EmbeddingsMixin(ProjectParts):
         dim = int(self.meta("dim", 0))
         stamp = self.embeddings_cache_stamp()
         dtype = np.dtype(self.embedding_dtype())
-        npy, info = self.cache_dir / "embeddings.npy", self.cache_dir / "embeddings.json"
-        try:
-            if sidecar.read_json(info)["stamp"] == stamp:
-                arr = sidecar.load_npy(npy, mmap=True)
-                if arr.shape == (self.n_items, dim) and arr.dtype == dtype and self._rows_agree(arr):
-                    return _as_float32(arr)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        npy = self.cache_dir / "embeddings.npy"
+        arr = sidecar.read_stamped(npy, stamp, mmap=True, valid=lambda a: a.shape == (self.n_items, dim)
+                                   and a.dtype == dtype and self._rows_agree(a))
+        if arr is not None:
+            return _as_float32(arr)
         n, width = self.n_items, max(dim, 1)
         if self.readonly:
             out = np.zeros((n, width), np.float32)
@@ -142,9 +139,7 @@ class EmbeddingsMixin(ProjectParts):
                 # plain writes, no writable memory map: a full disk is an error, not SIGBUS
                 f.write(block.astype(dtype, copy=False).tobytes())
             f.flush()  # no fsync: a cache torn by a power cut fails its shape or spot check and is rebuilt
-        info.unlink(missing_ok=True)  # a stale stamp never outlives the rewrite (a link: removed, not followed)
-        sidecar.write_file(npy, write)
-        sidecar.write_json(info, {"stamp": stamp, "dtype": dtype.name})
+        sidecar.write_stamped(npy, stamp, write=write)  # a stale stamp never outlives the rewrite
         return _as_float32(sidecar.load_npy(npy, mmap=True))
 
     def _embedding_blocks(self, n: int, dim: int, width: int, block: int = 4096):

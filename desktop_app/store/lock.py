@@ -10,6 +10,7 @@ import errno
 import fcntl
 import os
 import stat
+import time
 from pathlib import Path
 
 from desktop_app.errors import ShoalError
@@ -80,6 +81,11 @@ class ProjectLock:
         except OSError:
             os.close(fd)
             pid, name = holder_of(self.path)
+            for _ in range(20):  # the holder writes its name just after taking the lock: give it a moment
+                if pid != "?":
+                    break
+                time.sleep(0.01)
+                pid, name = holder_of(self.path)
             raise ShoalError(f"{self.project.name} is open in {name}, pid {pid}; close it there first "
                              "(read-only commands work meanwhile: status, export, next --peek)") from None
         try:

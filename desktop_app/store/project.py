@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from desktop_app.errors import ShoalError, sqlite_problem
+from desktop_app.errors import ShoalError, sqlite_error
 from desktop_app.store import arrays, checks, schema
 from desktop_app.store.embeddings import EmbeddingsMixin
-from desktop_app.store.guard import GuardedConnection
+from desktop_app.store.guard import GuardedConnection, ThreadConnections
 from desktop_app.store.items import ItemsMixin
 from desktop_app.store.labels import LabelsMixin
 from desktop_app.store.lock import ProjectLock, check_links
@@ -32,14 +32,36 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQueryMixin):
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool):
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: ProjectLock | None, readonly: bool,
+                 version: int = schema.SCHEMA_VERSION):
         self.path = Path(path)
-        self.conn = GuardedConnection(conn, self.path)
         self._lock = lock
         self.readonly = readonly
-        # one connection, shared by the GUI thread and workers: writes are serialised here
+        self._version = version
+        # one connection per thread (store/guard.py): reads never see another thread's open transaction;
+        # writes (tx) are serialised here, so our connections never wait on each other's write lock
         self.mutex = threading.RLock()
+        self._conns: ThreadConnections | None = ThreadConnections(conn, self.path, self._another_connection)
         self.older_schema = False
+
+    @property
+    def conn(self) -> GuardedConnection:
+        """The calling thread's connection to the file (made on its first use)."""
+        if self._conns is None:
+            raise ShoalError(f"{self.path} is closed")
+        return self._conns.get()
+
+    def _another_connection(self) -> sqlite3.Connection:
+        conn = self._connect(self.path, readonly=self.readonly)
+        try:
+            if not self.readonly:
+                conn.execute("PRAGMA synchronous=FULL")  # per connection; WAL mode is the file's own
+            elif self._version < schema.SCHEMA_VERSION:
+                schema.read_as_upgraded(conn, self._version)  # TEMP views are per connection too
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     # ---- open / create -----------------------------------------------------------
     @classmethod
@@ -61,7 +83,7 @@ class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQuery
             return project
         except sqlite3.DatabaseError as e:  # before the guarded connection existed (disk full, read-only...)
             lock.release()
-            raise ShoalError(sqlite_problem(e, path)) from None
+            raise sqlite_error(e, path) from None
         except BaseException:
             lock.release()
             raise
@@ -86,7 +108,7 @@ class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQuery
             try:
                 conn = cls._connect(path, readonly=readonly)
             except sqlite3.DatabaseError as e:
-                raise ShoalError(sqlite_problem(e, path)) from None
+                raise sqlite_error(e, path) from None
             try:
                 # the header read above can be stale while a WAL holds newer commits: ask SQLite
                 app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -111,11 +133,11 @@ class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQuery
                     schema.read_as_upgraded(conn, version)
             except sqlite3.DatabaseError as e:
                 conn.close()
-                raise ShoalError(sqlite_problem(e, path)) from None
+                raise sqlite_error(e, path) from None
             except BaseException:
                 conn.close()
                 raise
-            project = cls(path, conn, lock, readonly)
+            project = cls(path, conn, lock, readonly, version=version if readonly else schema.SCHEMA_VERSION)
             project.older_schema = readonly and version < schema.SCHEMA_VERSION  # read as it is: not upgraded
             return project
         except BaseException:
@@ -146,9 +168,9 @@ class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQuery
         return conn
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.raw.close()
-            self.conn = None  # type: ignore[assignment]  # closed: any further use fails loudly
+        if self._conns is not None:
+            self._conns.close()
+            self._conns = None  # closed: any further use is one clear error
         if self._lock:
             self._lock.release()
             self._lock = None
@@ -232,7 +254,7 @@ class Project(ItemsMixin, EmbeddingsMixin, LabelsMixin, RoundsMixin, SearchQuery
                 if not existed:
                     with contextlib.suppress(OSError):
                         target.unlink()
-                raise ShoalError(sqlite_problem(e, target)) from None
+                raise sqlite_error(e, target) from None
 
     # ---- arrays (head state, prediction snapshots) -----------------------------------
     def put_arrays(self, prefix: str, values: dict[str, np.ndarray]) -> None:

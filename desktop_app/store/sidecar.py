@@ -76,3 +76,35 @@ def load_npy(path: Path, mmap: bool = False) -> np.ndarray:
     if not path.is_file():
         raise FileNotFoundError(errno.ENOENT, "no cache file", str(path))
     return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+
+
+# ---- stamped caches: NAME.npy with NAME.json {"stamp": ...} beside it --------------------------------
+def read_stamped(path: Path, stamp: str, valid: Callable[[np.ndarray], bool], mmap: bool = False) -> np.ndarray | None:
+    """The array cached at `path` when the stamp beside it is `stamp` and valid(array) holds; None when it
+    is missing, a link, damaged, stale or fails the check (the caller rebuilds it)."""
+    try:
+        if read_json(_stamp_of(path))["stamp"] != stamp:
+            return None
+        arr = load_npy(path, mmap=mmap)
+        return arr if valid(arr) else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_stamped(path: Path, stamp: str, array: np.ndarray | None = None,
+                  write: Callable[[BinaryIO], object] | None = None) -> None:
+    """Cache an array at `path` (np.save of `array`, or `write(f)` streaming the .npy), then its stamp.
+    The old stamp goes first, so a cache torn between the two writes is never taken for current."""
+    stamp_path = _stamp_of(path)
+    stamp_path.unlink(missing_ok=True)  # a link: removed, not followed
+    if write is None:
+        data = np.asarray(array)
+
+        def write(f) -> None:
+            np.save(f, data, allow_pickle=False)
+    write_file(path, write)
+    write_json(stamp_path, {"stamp": stamp})
+
+
+def _stamp_of(path: Path) -> Path:
+    return Path(path).with_suffix(".json")

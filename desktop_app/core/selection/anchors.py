@@ -68,6 +68,27 @@ class Coverage:
         self.centres = c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
         self._n = n
 
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """n, centres, medoids, sizes; {} before the first fit (re-fitting: k-means of a sample, ~1 s)."""
+        if self.centres is None:
+            return {}
+        return {"n": np.array(self._n), "centres": self.centres, "medoids": self.medoids, "sizes": self.sizes}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_items: int, **kwargs) -> "Coverage":
+        """The regions to_arrays saved, for n_items items; ValueError when they do not fit."""
+        try:
+            n, centres = int(arrays["n"]), np.asarray(arrays["centres"], np.float32)
+            medoids, sizes = np.asarray(arrays["medoids"]), np.asarray(arrays["sizes"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"not saved regions: {e}") from None
+        if n != n_items or medoids.dtype.kind not in "iu" or (len(medoids) and (medoids.min() < 0 or medoids.max() >= n)) \
+                or centres.ndim != 2 or len(centres) != len(medoids) or len(sizes) != len(medoids):
+            raise ValueError("saved regions of another item count or shape")
+        cov = cls(**kwargs)
+        cov._n, cov.centres, cov.medoids, cov.sizes = n, centres, medoids.astype(np.int64), sizes.astype(np.int64)
+        return cov
+
     def uncovered(self, embeddings: np.ndarray, state: np.ndarray) -> np.ndarray:
         """Representative unlabeled items of the regions no labeled item falls in, the most isolated
         first: priority = cosine distance to the nearest labeled item x sqrt(region size), so a small

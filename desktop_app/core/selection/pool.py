@@ -35,5 +35,38 @@ class CandidatePool:
     def members(self) -> np.ndarray:
         return np.flatnonzero(self.mask)
 
+    # ---- plain-array persistence (as LinearHead): what a new session restores instead of re-querying ----
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """members, anchored (the labels queried so far), source (pool item, its anchor) and the
+        coverage's arrays prefixed cov_ (when it was fitted)."""
+        src = np.fromiter(self.source.items(), dtype=np.dtype((np.int64, 2)), count=len(self.source)).reshape(-1, 2)
+        out = {"members": np.flatnonzero(self.mask), "anchored": np.flatnonzero(self._anchored), "source": src}
+        out.update({f"cov_{k}": v for k, v in self.coverage.to_arrays().items()})
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_items: int, k: int = 100) -> "CandidatePool":
+        """The pool to_arrays saved; ValueError when its arrays do not fit n_items. Coverage arrays that
+        do not fit are left out (the regions are computed again when needed)."""
+        pool = cls(n_items, k=k)
+        try:
+            members, anchored = np.asarray(arrays["members"]), np.asarray(arrays["anchored"])
+            src = np.asarray(arrays["source"]).reshape(-1, 2)
+        except (KeyError, ValueError) as e:
+            raise ValueError(f"not a saved pool: {e}") from None
+        for a in (members, anchored, src.ravel()):
+            if a.dtype.kind not in "iu" or (len(a) and (a.min() < 0 or a.max() >= n_items)):
+                raise ValueError("a saved pool's items are out of range")
+        pool.mask[members] = True
+        pool._anchored[anchored] = True
+        pool.source.update(zip(src[:, 0].tolist(), src[:, 1].tolist()))
+        cov = {key[4:]: v for key, v in arrays.items() if key.startswith("cov_")}
+        if cov:
+            try:
+                pool.coverage = Coverage.from_arrays(cov, n_items)
+            except ValueError:
+                pass
+        return pool
+
     def __len__(self) -> int:
         return int(self.mask.sum())
