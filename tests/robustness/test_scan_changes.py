@@ -241,12 +241,12 @@ def test_relink_refuses_another_kind_or_an_unrelated_source(tmp_path):
 
 def test_a_project_from_before_file_tracking_upgrades_in_place_and_scans(tmp_path):
     project, src = _image_project(tmp_path)
-    con = sqlite3.connect(project)  # make it the file an older Shoal wrote (schema step not applied)
-    con.executescript("DROP INDEX items_path; DROP TABLE merged; ALTER TABLE items DROP COLUMN file_size; "
+    con = sqlite3.connect(project)  # make it the file an older Shoal wrote (schema step 4 and later not applied)
+    con.executescript("DROP TABLE search_query; "
+                      "DROP INDEX items_path; DROP TABLE merged; ALTER TABLE items DROP COLUMN file_size; "
                       "ALTER TABLE items DROP COLUMN file_mtime_ns; ALTER TABLE items DROP COLUMN file_inode; "
                       "ALTER TABLE items DROP COLUMN review_reason;")
-    version = con.execute("PRAGMA user_version").fetchone()[0]
-    con.execute(f"PRAGMA user_version = {version - 1}")
+    con.execute("PRAGMA user_version = 3")  # the step before file tracking (schema.UPGRADES[4])
     con.close()
     before = hashlib.sha256(project.read_bytes()).hexdigest()
     rc, out, err = cli("status", project, "--json")  # read-only: no upgrade, and still works
