@@ -1,6 +1,6 @@
 """`shoal bench`: the scale and speed figures of issue 6, as a table and a flat JSON object.
 
-Selection, index and round figures run on synthetic clustered embeddings (benchmarks_scale/
+Selection, index and round figures run on synthetic clustered embeddings (speed_bench/
 synth.py); throughput runs the bundled encoders on generated sentences and JPEGs; open time
 opens a real .shoal project of the same size in a fresh process. Scratch files go to
 $SHOAL_BENCH_DIR (default: a temporary folder, removed afterwards).
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks_scale import index_bench, project_bench
-from desktop_app.benchmarks_scale.common import log, peak_rss_mb
-from desktop_app.benchmarks_scale.report import table
-from desktop_app.benchmarks_scale.rounds import run_rounds
-from desktop_app.benchmarks_scale.synth import make_mixture, read_rows, write_npy
 from desktop_app.core.index.rows import RowFile
+from desktop_app.speed_bench import index_bench, project_bench
+from desktop_app.speed_bench.common import log, peak_rss_mb
+from desktop_app.speed_bench.report import table
+from desktop_app.speed_bench.rounds import run_rounds
+from desktop_app.speed_bench.synth import make_mixture, read_rows, write_npy
 
 KEYS = ("items", "dim", "round_p50_ms", "round_p95_ms", "index_build_s", "index_recall_at_100", "peak_rss_mb",
         "open_s", "text_per_s", "images_per_s", "gui_stall_p99_ms", "text_embed_peak_rss_mb",
@@ -74,7 +74,7 @@ def _kinds_to_measure(choice: str, n: int) -> tuple[str, list[str]]:
 def _selection_figures(res: dict, work: Path, args) -> None:
     import gc
 
-    from desktop_app.benchmarks_scale.common import reset_peak_rss
+    from desktop_app.speed_bench.common import reset_peak_rss
 
     n, dim = res["items"], res["dim"]
     emb_path = work / "embeddings.npy"
@@ -116,8 +116,8 @@ def _one_index(res: dict, work: Path, args, kind: str, emb_path: Path, truth: np
 
 
 def _gui_stall(session, truth, emb_path: Path, n: int, dim: int, with_text: bool) -> dict:
-    from desktop_app.benchmarks_scale import gui_stall
     from desktop_app.core.index.hnsw import KnnIndex
+    from desktop_app.speed_bench import gui_stall
 
     def rounds():
         picks = session.select(20, "seals")
@@ -132,9 +132,9 @@ def _gui_stall(session, truth, emb_path: Path, n: int, dim: int, with_text: bool
         KnnIndex(dim, m).add(read_rows(emb_path, 0, m), np.arange(m))
 
     def embed():
-        from desktop_app.benchmarks_scale.throughput import sentences
         from desktop_app.core.embedding.batch import encode_payloads
         from desktop_app.core.embedding.registry import get_encoder
+        from desktop_app.speed_bench.throughput import sentences
 
         enc = get_encoder("minilm")
         texts = sentences(256, seed=1)
@@ -159,7 +159,7 @@ def _project_figures(res: dict, work: Path) -> None:
 
 
 def _throughput(res: dict, work: Path, n: int) -> None:
-    from desktop_app.benchmarks_scale import throughput
+    from desktop_app.speed_bench import throughput
 
     small = n < 10_000  # keep the test-sized run quick
     res.update(throughput.text_per_s(work, 128 if small else 2000))
@@ -170,7 +170,7 @@ def _throughput(res: dict, work: Path, n: int) -> None:
 
 def _embed_memory(res: dict, work: Path, n: int) -> None:
     """Peak RSS of `shoal embed` on n texts and on n images, each in a fresh process."""
-    from desktop_app.benchmarks_scale import embed_rss
+    from desktop_app.speed_bench import embed_rss
 
     for kind in ("text", "image"):
         res.update(embed_rss.measure(kind, n, work / f"rss_{kind}"))

@@ -40,7 +40,7 @@ def test_bench_refuses_tiny_sizes(bad, capsys):
 
 
 def test_throughput_figures(tmp_path):
-    from desktop_app.benchmarks_scale import throughput
+    from desktop_app.speed_bench import throughput
 
     text = throughput.text_per_s(tmp_path, 32)
     assert text["text_per_s"] > 0 and text["text_failed"] == 0
@@ -49,7 +49,7 @@ def test_throughput_figures(tmp_path):
 
 
 def test_embed_peak_memory_is_measured_in_fresh_processes(tmp_path):
-    from desktop_app.benchmarks_scale import embed_rss
+    from desktop_app.speed_bench import embed_rss
 
     text = embed_rss.measure("text", 40, tmp_path / "t")
     assert 50 < text["text_embed_peak_rss_mb"] < 600 and text["text_embed_rss_items"] == 40

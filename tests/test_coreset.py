@@ -10,11 +10,11 @@ import sqlite3
 import numpy as np
 import pytest
 
-from desktop_app.benchmarks.datasets import digits
 from desktop_app.cli import main
 from desktop_app.core.coreset.base import Cancelled, CoresetInput, keep_count, quotas
 from desktop_app.core.coreset.registry import AUTO, METHODS, select
 from desktop_app.errors import ShoalError
+from desktop_app.quality_bench.datasets import digits
 from tests.conftest import DEMO
 
 TRICKY = {3: "=HYPERLINK(\"x\")", 4: "007", 5: "a,b \"quoted\""}   # row -> source id
@@ -222,9 +222,9 @@ def test_export_only_with_predictions_keeps_unlabeled_rows_of_the_list(capsys, p
 
 
 def test_benchmark_prints_and_writes_its_docs_section_once(tmp_path, capsys):
-    from desktop_app.benchmarks import coreset as bench
-    from desktop_app.benchmarks.coreset_docs import START
-    from desktop_app.benchmarks.write import KEPT, _kept_sections
+    from desktop_app.quality_bench import coreset as bench
+    from desktop_app.quality_bench.coreset_docs import START
+    from desktop_app.quality_bench.write import KEPT, _kept_sections
 
     (tmp_path / "benchmarks.md").write_text("# Selection benchmarks\n\nabove\n")
     argv = ["--sets", "digits", "--methods", f"{AUTO},random", "--keep", "0.3", "--seeds", "2", "--quiet",

@@ -51,7 +51,7 @@ def test_boundary_items_join_only_above_30_percent_and_are_not_label_errors(digi
 
 
 def test_weights_change_the_head_the_benchmark_trains(digit_set):
-    from desktop_app.benchmarks.coreset import macro_f1
+    from desktop_app.quality_bench.coreset import macro_f1
 
     X, y = digit_set
     kept = METHODS[AUTO].fn(CoresetInput(X[:450], y[:450], n_keep=90, seed=0))
@@ -112,7 +112,7 @@ def test_a_keep_file_from_before_the_weight_column_is_still_shoals(capsys, proje
 
 
 def test_a_run_of_more_methods_joins_the_saved_benchmark_section(tmp_path, capsys):
-    from desktop_app.benchmarks import coreset as bench
+    from desktop_app.quality_bench import coreset as bench
 
     (tmp_path / "benchmarks.md").write_text("# Selection benchmarks\n")
     common = ["--sets", "digits", "--keep", "0.3", "--quiet"]

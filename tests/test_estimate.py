@@ -77,9 +77,9 @@ def test_audit_share_is_kept_on_average():
 def test_replay_interval_covers_the_hidden_truth():
     """On digits (no encoder needed), after 200 labels the true accuracy of the head on the items still
     unlabeled lies inside the shown 95% interval in >= 90% of rounds, and the interval is narrower than 0.2."""
-    from desktop_app.benchmarks.datasets import digits
-    from desktop_app.benchmarks.estimate import summarise
     from desktop_app.core.simulate import run_one
+    from desktop_app.quality_bench.datasets import digits
+    from desktop_app.quality_bench.estimate import summarise
 
     X, y, _ = digits()
     curves = [run_one(X, y, "seals", budget=320, batch=20, init=10, seed=s, signals=True, audit_share=0.1)

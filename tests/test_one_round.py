@@ -73,8 +73,8 @@ def test_the_round_of_the_app_is_computed_by_session_finish_round(tmp_path, text
 def test_simulate_computes_the_signals_with_the_apps_settings():
     """The cross-validated accuracy a replay reports is the app's: 5 folds over at most 3000 labels,
     seed 0 (it was 3 folds over 1000 with the replay's seed), on the labels the replay had then."""
-    from desktop_app.benchmarks.datasets import digits
     from desktop_app.core.simulate import run_one, split
+    from desktop_app.quality_bench.datasets import digits
 
     assert (rounds.CV_FOLDS, rounds.CV_MAX_ITEMS, rounds.CV_SEED) == (5, 3000, 0)
     X, y, _ = digits()

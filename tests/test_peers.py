@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_app.benchmarks import compare
+from desktop_app.quality_bench import compare
 
 pytest.importorskip("small_text")
 
-from desktop_app.benchmarks import peers  # noqa: E402
+from desktop_app.quality_bench import peers  # noqa: E402
 
 
 def _blobs(n=600, dim=12, classes=4, seed=0, noise=1.0):
@@ -105,7 +105,7 @@ def test_small_text_greedy_coreset_picks_what_shoal_kcenter_picks():
 def test_spread_head_learns_from_the_pool_structure():
     """Two labels per class on well-separated blobs: label spreading over the kNN graph labels the pool
     almost perfectly, and the head trained on labels + pseudo-labels predicts like a linear head."""
-    from desktop_app.benchmarks.spread import SpreadHead
+    from desktop_app.quality_bench.spread import SpreadHead
 
     X, y = _blobs(500, classes=3, seed=2, noise=0.4)
     start = np.concatenate([np.flatnonzero(y == c)[:2] for c in range(3)])

@@ -228,7 +228,7 @@ def test_shoal_simulate_runs_the_new_strategies(tmp_path, capsys):
 
 
 def test_target_checks_on_known_curves():
-    from desktop_app.benchmarks import targets
+    from desktop_app.quality_bench import targets
 
     def curve(f1s):
         return [{"n_labeled": 20 + 25 * i, "macro_f1": f} for i, f in enumerate(f1s)]
@@ -253,7 +253,7 @@ def test_peers_add_extends_the_saved_tables_and_refuses_other_parameters(tmp_pat
 
     import pytest
 
-    from desktop_app.benchmarks import peers_add
+    from desktop_app.quality_bench import peers_add
 
     docs = tmp_path / "docs"
     (docs / "curves").mkdir(parents=True)

@@ -30,7 +30,7 @@ def _digits():
 
 
 def test_flipped_digits_come_first():
-    from desktop_app.benchmarks.suspects import flip
+    from desktop_app.quality_bench.suspects import flip
 
     X, y = _digits()
     noisy, flipped = flip(y, 0.05, np.random.default_rng(3))

@@ -23,7 +23,7 @@ Rejected (docs/benchmarks.md, "Accuracy estimate"): fitting T on the picked item
 ones, and on the text development set it put the estimate 7-10 points above the truth), and a head refit
 without the audit items (biased low: the selection adapted to those labels). The plain accuracy of the
 prequential audit answers is reported beside it as a check (Wilson interval).
-`python -m desktop_app.benchmarks.estimate` measures coverage of the hidden truth in replays.
+`python -m desktop_app.quality_bench.estimate` measures coverage of the hidden truth in replays.
 """
 from __future__ import annotations
 

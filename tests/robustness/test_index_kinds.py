@@ -17,7 +17,7 @@ from .conftest import cli, one_clear_line, shoal
 
 
 def _clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
-    from desktop_app.benchmarks_scale.synth import chunks, make_mixture
+    from desktop_app.speed_bench.synth import chunks, make_mixture
 
     return np.concatenate([x for _, x, _ in chunks(make_mixture(dim, seed=seed), n)])
 

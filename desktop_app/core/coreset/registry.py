@@ -1,5 +1,5 @@
 """Core-set method name -> Method(fn, help, uses_proxy). `auto` names the method the development-set
-benchmark (desktop_app.benchmarks.coreset, figures in docs/benchmarks.md) found best: `weighted`
+benchmark (desktop_app.quality_bench.coreset, figures in docs/benchmarks.md) found best: `weighted`
 (`prototypes` whose kept items carry the weight of their k-means group, plus boundary items above 30%
 kept), level with or ahead of the unweighted `prototypes` at every share on the three development sets."""
 from __future__ import annotations

@@ -15,7 +15,7 @@ from desktop_app.core.selection.base import UNLABELED, Pick, SelectionContext
 from desktop_app.core.selection.diversity import cold_start
 from desktop_app.core.selection.seals import seals_candidates
 
-# measured on the development set (docs/benchmarks.md, "rare"; python -m desktop_app.benchmarks.query)
+# measured on the development set (docs/benchmarks.md, "rare"; python -m desktop_app.quality_bench.query)
 QUERY_UNTIL = 10     # the query's neighbours keep contributing until this many positives are labeled
 QUERY_SHARE = 0.5    # their share of a batch once a positive is labeled (all of it before)
 FUSE = False         # rank by the head's probability and by similarity to the positives together (measured)

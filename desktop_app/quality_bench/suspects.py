@@ -1,8 +1,8 @@
 """Suspicious labels, measured: flip a share of the labels of a labeled set at random, rank every
 labeled item with desktop_app.core.suspects, and see where the flipped ones land.
 
-    python -m desktop_app.benchmarks.suspects digits --seeds 10
-    python -m desktop_app.benchmarks.suspects newsgroups --seeds 10
+    python -m desktop_app.quality_bench.suspects digits --seeds 10
+    python -m desktop_app.quality_bench.suspects newsgroups --seeds 10
 
 Per seed: recall of the flipped items within the top 2 x (number flipped) suspects, precision in the
 top 50; then the mean and the range over seeds, for the mixed score and for each witness alone
@@ -19,10 +19,10 @@ import numpy as np
 from desktop_app.core.suspects import NEIGHBOUR_WEIGHT, find_suspects
 
 DATASETS = {
-    "digits": lambda: __import__("desktop_app.benchmarks.datasets", fromlist=["digits"]).digits(),
-    "newsgroups": lambda: __import__("desktop_app.benchmarks.datasets", fromlist=["newsgroups"]).newsgroups(
+    "digits": lambda: __import__("desktop_app.quality_bench.datasets", fromlist=["digits"]).digits(),
+    "newsgroups": lambda: __import__("desktop_app.quality_bench.datasets", fromlist=["newsgroups"]).newsgroups(
         n=2000, part="test"),
-    "fashion": lambda: __import__("desktop_app.benchmarks.datasets", fromlist=["fashion_mnist"]).fashion_mnist(
+    "fashion": lambda: __import__("desktop_app.quality_bench.datasets", fromlist=["fashion_mnist"]).fashion_mnist(
         n=4000, part="t10k"),
 }
 

@@ -4,7 +4,7 @@ On a shared machine the load drifts between two separate `shoal bench` runs; alt
 two sizes (each from the files a `SHOAL_BENCH_DIR=... shoal bench` run left behind) puts both
 under the same conditions.
 
-    python -m desktop_app.benchmarks_scale.ratio SMALL_DIR LARGE_DIR [--reps 3] [--rounds 20]
+    python -m desktop_app.speed_bench.ratio SMALL_DIR LARGE_DIR [--reps 3] [--rounds 20]
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks_scale.rounds import run_rounds
 from desktop_app.core.index.hnsw import KnnIndex
 from desktop_app.core.index.rows import RowFile
+from desktop_app.speed_bench.rounds import run_rounds
 
 
 def _load(d: Path):
@@ -26,7 +26,7 @@ def _load(d: Path):
 
 
 def main(argv: list[str]) -> None:
-    p = argparse.ArgumentParser(prog="python -m desktop_app.benchmarks_scale.ratio")
+    p = argparse.ArgumentParser(prog="python -m desktop_app.speed_bench.ratio")
     p.add_argument("small", type=Path)
     p.add_argument("large", type=Path)
     p.add_argument("--reps", type=int, default=3)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks_scale.common import log, peak_rss_mb
-from desktop_app.benchmarks_scale.synth import read_rows
 from desktop_app.core.index import kinds
+from desktop_app.speed_bench.common import log, peak_rss_mb
+from desktop_app.speed_bench.synth import read_rows
 
 STREAM = 50_000
 GT_STREAM = 20_000

@@ -1,6 +1,6 @@
 """Add the methods of a peers run (`peers --json FILE`) to the side-by-side tables saved in docs/curves.
 
-    python -m desktop_app.benchmarks.peers_add FILE [--docs docs]
+    python -m desktop_app.quality_bench.peers_add FILE [--docs docs]
 
 Replays are deterministic (same seeds, splits, start sets and head give the same curves), so a run of a
 few methods with the same --seeds/--batch/--init/budget extends the saved tables exactly as a rerun of
@@ -13,7 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from desktop_app.benchmarks import compare, peers
+from desktop_app.quality_bench import compare, peers
 
 SAME = ("seeds", "budget", "batch", "init")
 

@@ -1,11 +1,11 @@
 """Shoal's strategies side by side with small-text's, on the development sets, in one run.
 
     pip install .[bench]        # small-text: a benchmark-only extra
-    python -m desktop_app.benchmarks.peers --seeds 10
-    python -m desktop_app.benchmarks.peers --methods "seals,seals+spread-decay,st:BreakingTies" --docs ''
+    python -m desktop_app.quality_bench.peers --seeds 10
+    python -m desktop_app.quality_bench.peers --methods "seals,seals+spread-decay,st:BreakingTies" --docs ''
 
 A method name with "+HEAD" (spread, spread-decay, spread-agree, spread-both) replays it with that variant of
-the semi-supervised head of benchmarks/spread.py instead of Shoal's LinearHead (an experiment).
+the semi-supervised head of quality_bench/spread.py instead of Shoal's LinearHead (an experiment).
 
 Same cached embeddings, same split, same start set and the same head (Shoal's LinearHead, refitted after
 every batch) for every method; only the selection differs. Shoal's strategies run through
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks import compare
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.simulate import evaluate, full_supervision, initial_set, replay_index, run_one, split
+from desktop_app.quality_bench import compare
 
 SHOAL = ["seals", "seals-plain", "hybrid", "margin", "entropy", "kcenter", "random"]
 # st:GreedyCoreset is left out by default: it picks exactly what Shoal's kcenter picks (tests/test_peers.py)
@@ -37,12 +37,12 @@ PEERS = ["st:RandomSampling", "st:BreakingTies", "st:PredictionEntropy", "st:SEA
          "st:EmbeddingKMeans"]
 DATASETS = {"fashion": "Fashion-MNIST t10k, 4,000-image stratified subset, EfficientNet-Lite0",
             "newsgroups": "20 Newsgroups test part, 2,000-post stratified subset, MiniLM"}
-COMMAND = "python -m desktop_app.benchmarks.peers"
+COMMAND = "python -m desktop_app.quality_bench.peers"
 # 95% of full supervision is reached near 200-400 labels on the Fashion pool (3,200) and near 500-900 on
 # the 20 Newsgroups pool (1,600): each budget leaves room for random to get there
 BUDGET = {"fashion": 500, "newsgroups": 1000}
 SPREAD = {"spread": {}, "spread-decay": {"decay": 50.0}, "spread-agree": {"agree": True},
-          "spread-both": {"decay": 100.0, "agree": True}}  # SpreadHead variants (benchmarks/spread.py)
+          "spread-both": {"decay": 100.0, "agree": True}}  # SpreadHead variants (quality_bench/spread.py)
 
 
 class HeadClassifier:
@@ -133,10 +133,10 @@ def _peer_loop(X, y, name, budget, batch, init, seed, split_idx, head_factory) -
 
 def head_of(method: str, pool: np.ndarray):
     """"margin+spread": strategy margin with the semi-supervised SpreadHead over this pool (an experiment,
-    benchmarks/spread.py); a plain name: Shoal's LinearHead."""
+    quality_bench/spread.py); a plain name: Shoal's LinearHead."""
     name, _, head = method.partition("+")
     if head in SPREAD:
-        from desktop_app.benchmarks.spread import SpreadHead
+        from desktop_app.quality_bench.spread import SpreadHead
 
         return name, lambda: SpreadHead(pool, **SPREAD[head])
     if head:
@@ -145,7 +145,7 @@ def head_of(method: str, pool: np.ndarray):
 
 
 def load(name: str):
-    from desktop_app.benchmarks import datasets
+    from desktop_app.quality_bench import datasets
 
     if name == "fashion":
         return datasets.fashion_mnist(4000, part="t10k")[:2]

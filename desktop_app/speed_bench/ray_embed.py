@@ -1,6 +1,6 @@
 """Items/s of `shoal embed` with the local engine and with `--engine ray` at 1 and 2 workers.
 
-    python -m desktop_app.benchmarks_scale.ray_embed --items 2000 --json ray.json
+    python -m desktop_app.speed_bench.ray_embed --items 2000 --json ray.json
 
 Each engine embeds a fresh copy of the same text project (generated sentences, MiniLM), in a fresh
 `shoal embed` process, so the Ray figures include starting the local runtime and the import of
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks_scale.common import log
-from desktop_app.benchmarks_scale.throughput import sentences
+from desktop_app.speed_bench.common import log
+from desktop_app.speed_bench.throughput import sentences
 
 
 def _embed(project: Path, *extra: str) -> tuple[float, dict]:

@@ -1,7 +1,7 @@
 """What the MLP head of `shoal train --head mlp` buys over logistic regression, on the development sets.
 
-    python -m desktop_app.benchmarks.heads fashion --budget 600 --batch 50 --seeds 3
-    python -m desktop_app.benchmarks.heads newsgroups --budget 600 --batch 50 --seeds 3
+    python -m desktop_app.quality_bench.heads fashion --budget 600 --batch 50 --seeds 3
+    python -m desktop_app.quality_bench.heads newsgroups --budget 600 --batch 50 --seeds 3
 
 Per seed: a `seals` replay (the app's loop, logistic head) to the budget; then both heads are fitted on
 exactly the labels that replay collected (the same labels) and scored by macro-F1 on the held-out split,
@@ -15,10 +15,10 @@ import time
 
 import numpy as np
 
-from desktop_app.benchmarks import datasets
 from desktop_app.core.index.hnsw import build_index
 from desktop_app.core.learning.registry import HEADS
 from desktop_app.core.simulate import run_one, split
+from desktop_app.quality_bench import datasets
 
 
 def macro_f1(head, X, y) -> float:

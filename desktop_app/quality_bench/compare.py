@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks.estimate import crossing
+from desktop_app.quality_bench.estimate import crossing
 
 START, END = "<!-- peers:start -->", "<!-- peers:end -->"
 NOTES_START, NOTES_END = "<!-- peers:notes -->", "<!-- peers:notes-end -->"

@@ -1,6 +1,6 @@
 """Issue 14's targets for a method, from the curves a peers run saved (`peers --json FILE`).
 
-    python -m desktop_app.benchmarks.targets FILE [--methods a,b]
+    python -m desktop_app.quality_bench.targets FILE [--methods a,b]
 
 Per set and method: labels to 95% (crossing of the mean curve) ÷ the best small-text strategy's
 (target ≤ 0.85) and ÷ random's (`st:RandomSampling`, else Shoal's `random`; target ≤ 0.5); the worst round's mean macro-F1 ÷
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks.estimate import crossing
+from desktop_app.quality_bench.estimate import crossing
 
 RANDOM, MARGIN = "st:RandomSampling", "st:BreakingTies"
 

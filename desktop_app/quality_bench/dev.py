@@ -1,18 +1,18 @@
 """Method experiments on the development sets, which share no item with the benchmark:
 Fashion-MNIST t10k images (4,000) and 20 Newsgroups test posts (2,000).
 
-    python -m desktop_app.benchmarks.dev fashion seals,margin,random --budget 600 --batch 50 --seeds 3 --C 10
+    python -m desktop_app.quality_bench.dev fashion seals,margin,random --budget 600 --batch 50 --seeds 3 --C 10
 
 Prints, per seed and strategy, the labels needed to reach 95% of full supervision and the curve, then per
 strategy the median labels and (when `random` is among the strategies) the median per-seed ratio to random,
 the figure of the benchmark's first target. The full-supervision reference always uses the default head.
 The second-round experiments in docs/benchmarks.md are, e.g.:
 
-    python -m desktop_app.benchmarks.dev newsgroups random,seals --budget 1200 --seeds 20 --unbalanced
-    python -m desktop_app.benchmarks.dev fashion random,seals --budget 1200 --seeds 10 --widen 4
-    python -m desktop_app.benchmarks.dev newsgroups random,seals --budget 1200 --seeds 20 --keep typical
-    python -m desktop_app.benchmarks.dev fashion random,seals --budget 1200 --seeds 10 --explore 0.3
-    python -m desktop_app.benchmarks.dev newsgroups random,seals,margin --budget 500 --seeds 3 --asked-errors
+    python -m desktop_app.quality_bench.dev newsgroups random,seals --budget 1200 --seeds 20 --unbalanced
+    python -m desktop_app.quality_bench.dev fashion random,seals --budget 1200 --seeds 10 --widen 4
+    python -m desktop_app.quality_bench.dev newsgroups random,seals --budget 1200 --seeds 20 --keep typical
+    python -m desktop_app.quality_bench.dev fashion random,seals --budget 1200 --seeds 10 --explore 0.3
+    python -m desktop_app.quality_bench.dev newsgroups random,seals,margin --budget 500 --seeds 3 --asked-errors
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ import time
 
 import numpy as np
 
-from desktop_app.benchmarks import datasets
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection import diversity, seals
 from desktop_app.core.simulate import full_supervision, labels_to_reach, replay_index, run_one, split
+from desktop_app.quality_bench import datasets
 
 
 def cv_wrong(X: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:

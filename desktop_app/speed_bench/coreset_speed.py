@@ -1,6 +1,6 @@
 """Core-set selection time on synthetic embeddings (unit-length 384-d rows around 20 class centres):
 
-    python -m desktop_app.benchmarks_scale.coreset_speed 1000000 prototypes,ccs
+    python -m desktop_app.speed_bench.coreset_speed 1000000 prototypes,ccs
 
 Times the core only (desktop_app.core.coreset), 30% kept, one thread of BLAS per fit; prints one line
 per method: items, wall and CPU seconds (CPU is the fair figure on a shared machine), kept."""

@@ -5,8 +5,8 @@ Texts: the bench's generated sentences, one in five of them long (150-250 words,
 encoder's 256 tokens), since long texts are what drove the peak: the padded attention of a run.
 Images: the bench's generated 1024x768 photo-like JPEGs.
 
-    python -m desktop_app.benchmarks_scale.embed_rss make text 10000 WORKDIR   -> WORKDIR/text.shoal
-    python -m desktop_app.benchmarks_scale.embed_rss embed WORKDIR/text.shoal  -> {"peak_rss_mb": ...}
+    python -m desktop_app.speed_bench.embed_rss make text 10000 WORKDIR   -> WORKDIR/text.shoal
+    python -m desktop_app.speed_bench.embed_rss embed WORKDIR/text.shoal  -> {"peak_rss_mb": ...}
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ LONG_SHARE = 0.2
 
 
 def texts(n: int, seed: int = 0) -> list[str]:
-    from desktop_app.benchmarks_scale.throughput import WORDS, sentences
+    from desktop_app.speed_bench.throughput import WORDS, sentences
 
     out = sentences(n, seed)
     rng = np.random.default_rng(seed + 1)
@@ -47,7 +47,7 @@ def make(kind: str, n: int, work: Path) -> Path:
             w.writerows(enumerate(texts(n)))
         options = SourceOptions(text_column="text", id_column="id")
     else:
-        from desktop_app.benchmarks_scale.throughput import write_images
+        from desktop_app.speed_bench.throughput import write_images
 
         src = work / "rss_images"
         write_images(src, n)
@@ -61,8 +61,8 @@ def embed(project: Path) -> dict:
     import contextlib
     import io
 
-    from desktop_app.benchmarks_scale.common import peak_rss_mb
     from desktop_app.cli import main
+    from desktop_app.speed_bench.common import peak_rss_mb
 
     t = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()) as out:
@@ -84,7 +84,7 @@ def measure(kind: str, n: int, work: Path) -> dict:
 def _run(*args: str) -> dict:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]) + os.pathsep
                + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-m", "desktop_app.benchmarks_scale.embed_rss", *args],
+    out = subprocess.run([sys.executable, "-m", "desktop_app.speed_bench.embed_rss", *args],
                          capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"embed_rss {args[0]} failed:\n{out.stderr[-3000:]}")

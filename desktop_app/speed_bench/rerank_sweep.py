@@ -1,7 +1,7 @@
 """Recall@100 and query cost of the usearch index with and without exact re-ranking, and with f16
 vectors, on a `shoal bench` scratch folder (SHOAL_BENCH_DIR: embeddings.npy and the saved index.bin).
 
-    python -m desktop_app.benchmarks_scale.rerank_sweep DIR [--factors 1,2,3] [--f16] [--json out.json]
+    python -m desktop_app.speed_bench.rerank_sweep DIR [--factors 1,2,3] [--f16] [--json out.json]
 
 For each over-fetch factor: recall@100 of 1,000 queries against exact search (index_bench.recall_at,
 the `shoal bench` figure) and the CPU time of a round's neighbour query (20 labels, k = 101, as
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks_scale import index_bench
-from desktop_app.benchmarks_scale.common import log, peak_rss_mb
 from desktop_app.core.index.compressed import UsearchIndex
 from desktop_app.core.index.rows import RowFile, one_blas_thread
+from desktop_app.speed_bench import index_bench
+from desktop_app.speed_bench.common import log, peak_rss_mb
 
 
 def _round_query_ms(index, rows, n: int, repeats: int = 50, seed: int = 7) -> tuple[float, float]:

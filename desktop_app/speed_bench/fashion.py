@@ -2,8 +2,8 @@
 with the bundled EfficientNet-Lite0, then the same rounds as `shoal bench` with the true classes
 as the oracle.
 
-    python -m desktop_app.benchmarks_scale.fashion embed [--max N]   # resumable, chunk by chunk
-    python -m desktop_app.benchmarks_scale.fashion rounds [--json FILE]
+    python -m desktop_app.speed_bench.fashion embed [--max N]   # resumable, chunk by chunk
+    python -m desktop_app.speed_bench.fashion rounds [--json FILE]
 
 Images are taken in a fixed shuffled order, so any prefix that has been embedded is a uniform
 sample; `rounds` uses every row embedded so far and reports how many that was.
@@ -30,7 +30,7 @@ def _cache() -> Path:
 
 
 def _images() -> tuple[np.ndarray, np.ndarray]:
-    from desktop_app.benchmarks.datasets import FASHION_DIR, _idx_file
+    from desktop_app.quality_bench.datasets import FASHION_DIR, _idx_file
 
     parts = [(_idx_file(FASHION_DIR / f"{p}-images-idx3-ubyte.gz"),
               _idx_file(FASHION_DIR / f"{p}-labels-idx1-ubyte.gz")) for p in ("train", "t10k")]
@@ -73,8 +73,8 @@ def load() -> tuple[np.ndarray, np.ndarray]:
 
 
 def rounds(n_labels: int = 2000, n_rounds: int = 20) -> dict:
-    from desktop_app.benchmarks_scale.rounds import run_rounds
     from desktop_app.core.index.hnsw import ExactIndex, KnnIndex
+    from desktop_app.speed_bench.rounds import run_rounds
 
     X, y = load()
     t = time.perf_counter()
@@ -93,7 +93,7 @@ def rounds(n_labels: int = 2000, n_rounds: int = 20) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    p = argparse.ArgumentParser(prog="python -m desktop_app.benchmarks_scale.fashion")
+    p = argparse.ArgumentParser(prog="python -m desktop_app.speed_bench.fashion")
     p.add_argument("what", choices=["embed", "rounds"])
     p.add_argument("--max", type=int, default=70_000)
     p.add_argument("--json")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks_scale.common import peak_rss_mb
-from desktop_app.benchmarks_scale.synth import read_rows
+from desktop_app.speed_bench.common import peak_rss_mb
+from desktop_app.speed_bench.synth import read_rows
 
 CHUNK = 50_000
 BATCH = 20
@@ -94,7 +94,7 @@ def open_first(project_path: Path, queue: bool) -> dict:
 
 
 def in_subprocess(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "desktop_app.benchmarks_scale.project_bench", *args],
+    out = subprocess.run([sys.executable, "-m", "desktop_app.speed_bench.project_bench", *args],
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"project bench {args[0]} failed:\n{out.stderr[-3000:]}")

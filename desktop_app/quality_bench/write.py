@@ -5,12 +5,12 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks import figures as F
-from desktop_app.benchmarks.compare import kept_block
 from desktop_app.core.simulate import summary_table
 from desktop_app.ops.plot import plot_curves
+from desktop_app.quality_bench import figures as F
+from desktop_app.quality_bench.compare import kept_block
 
-COMMAND = "python -m desktop_app.benchmarks.report"
+COMMAND = "python -m desktop_app.quality_bench.report"
 
 
 def _ok(flag: bool | None) -> str:
@@ -152,7 +152,7 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
             w(_rare_table(res))
         for f in plots[k]:
             w(f"![{k}]({f})\n")
-        if k == "rare":  # the query-seeding section (python -m desktop_app.benchmarks.query) stays in place
+        if k == "rare":  # the query-seeding section (python -m desktop_app.quality_bench.query) stays in place
             w(_rare_query_block(docs / "benchmarks.md"))
 
     # ---- re-anchoring ----------------------------------------------------------------------------
@@ -207,14 +207,14 @@ def write_report(docs: Path, results: dict, extras: dict) -> None:
     w(_cv_bias(results, balanced))
     page = docs / "benchmarks.md"
     tail = _kept_sections(page)   # sections other benchmarks wrote below the KEPT marker
-    peers = kept_block(page)      # the side-by-side section written by benchmarks.peers
+    peers = kept_block(page)      # the side-by-side section written by quality_bench.peers
     if peers and peers not in tail:
         w(peers)
     page.write_text("\n".join(L) + "\n" + tail)
 
 
 def _rare_query_block(page: Path) -> str:
-    from desktop_app.benchmarks.query import END, START
+    from desktop_app.quality_bench.query import END, START
 
     text = page.read_text() if page.exists() else ""
     return START + text.split(START, 1)[1].split(END, 1)[0] + END + "\n" if START in text and END in text else ""
@@ -224,7 +224,7 @@ KEPT = "<!-- Sections below come from other benchmarks (each names its command);
 
 
 def _kept_sections(path) -> str:
-    """The end of the page from the KEPT marker on (e.g. desktop_app.benchmarks.suspects), kept verbatim."""
+    """The end of the page from the KEPT marker on (e.g. desktop_app.quality_bench.suspects), kept verbatim."""
     try:
         old = path.read_text()
     except OSError:
@@ -238,7 +238,7 @@ LABELS_RATIO_ANALYSIS = """### Why `seals` needs relatively many labels on Fashi
 A second round of experiments on the development sets (Fashion-MNIST *t10k*, 4,000 images; 20 Newsgroups
 *test*, 2,000 posts; never the splits above) found no change that lowers the ratio on both sets, so the
 method is unchanged. Median `seals` / `random` labels-to-95% ratio, batch 50, budget 1200, same seeds per row
-(`python -m desktop_app.benchmarks.dev ...`; 10 or 20 seeds as marked):
+(`python -m desktop_app.quality_bench.dev ...`; 10 or 20 seeds as marked):
 
 | change | fashion dev | 20NG dev |
 |---|---|---|
@@ -305,7 +305,7 @@ METHOD_NOTES = """## What the strategies do, and what was changed to get here
   first, skipping clusters that already hold a label; typical and diverse, unlike k-center's outliers.
 - Method choices (margin, cluster thinning, the low-budget anchor share, the rare class) were made on
   development sets that share no item with this benchmark: 4,000 images of the Fashion-MNIST *t10k* file
-  and 2,000 posts of the 20 Newsgroups *test* file (`python -m desktop_app.benchmarks.dev --help`). The
+  and 2,000 posts of the 20 Newsgroups *test* file (`python -m desktop_app.quality_bench.dev --help`). The
   head (C=10, balanced class weights) is unchanged: C=1 was worse on the images, and neither C=1 nor
   C=100 was better on the texts. Nothing was tuned on the test splits used here.
 - "Within 1 point" for `seals` vs full-pool `entropy`/`margin` is checked one-sided: `seals` may be better.

@@ -2,7 +2,7 @@
 random subset of the same size, on the development sets (no item shared with the benchmark sets; the
 `-bench` sets are the benchmark sets, for confirming a choice, never for making it).
 
-    python -m desktop_app.benchmarks.coreset --sets digits,newsgroups --keep 0.1,0.3,0.5 --seeds 10
+    python -m desktop_app.quality_bench.coreset --sets digits,newsgroups --keep 0.1,0.3,0.5 --seeds 10
 
 Per set and seed: a stratified 80/20 split (the 20% is the test set), the pool is the 80%; each method
 keeps a share of the pool; the head (the app's LinearHead) is trained on what is kept. Printed per method
@@ -28,7 +28,7 @@ from desktop_app.core.simulate import split
 
 
 def _sets():
-    from desktop_app.benchmarks import datasets
+    from desktop_app.quality_bench import datasets
 
     return {
         "digits": datasets.digits,
@@ -145,18 +145,18 @@ def main(argv=None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
-    command = "python -m desktop_app.benchmarks.coreset " + " ".join(argv or sys.argv[1:])
+    command = "python -m desktop_app.quality_bench.coreset " + " ".join(argv or sys.argv[1:])
     if args.confirm_docs:
-        from desktop_app.benchmarks.coreset_docs import add_confirmation
+        from desktop_app.quality_bench.coreset_docs import add_confirmation
 
         add_confirmation(args.confirm_docs, {"sets": out, "seeds": args.seeds, "command": command})
     if args.add_to_docs:
-        from desktop_app.benchmarks.coreset_docs import add_methods
+        from desktop_app.quality_bench.coreset_docs import add_methods
 
         add_methods(args.add_to_docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
                                        "command": command, "minutes": round((time.time() - t0) / 60, 1)})
     if args.docs:
-        from desktop_app.benchmarks.coreset_docs import write_docs
+        from desktop_app.quality_bench.coreset_docs import write_docs
 
         write_docs(args.docs, {"sets": out, "seeds": args.seeds, "keeps": keeps, "methods": methods,
                                "command": command,

@@ -2,7 +2,7 @@
 95% interval) against the head's real accuracy on the items still unlabeled, and against the old
 cross-validation figure. Also the cost of audit picks in labels.
 
-    python -m desktop_app.benchmarks.estimate --dataset newsgroups --seeds 10 --audit 0 --audit 0.05 --audit 0.1
+    python -m desktop_app.quality_bench.estimate --dataset newsgroups --seeds 10 --audit 0 --audit 0.05 --audit 0.1
 
 Prints, per audit share: coverage of the interval after 200 labels, mean interval width, mean error of
 the estimate and of the CV figure, and labels to 95% of full-supervision macro-F1 (crossing of the mean
@@ -15,8 +15,8 @@ import json
 
 import numpy as np
 
-from desktop_app.benchmarks import datasets
 from desktop_app.core.simulate import full_supervision, run_one
+from desktop_app.quality_bench import datasets
 
 
 def load(name: str):

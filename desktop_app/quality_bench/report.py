@@ -1,4 +1,4 @@
-"""Regenerate docs/benchmarks.md and docs/curves/*.png:  python -m desktop_app.benchmarks.report
+"""Regenerate docs/benchmarks.md and docs/curves/*.png:  python -m desktop_app.quality_bench.report
 
 Every figure in the report comes from this run. Embeddings are cached (see datasets.py), so only the
 first run pays for encoding the images and texts.
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.benchmarks import datasets
-from desktop_app.benchmarks.modes import mode_experiment, region_coverage
-from desktop_app.benchmarks.scale import time_selection
 from desktop_app.core.simulate import split
 from desktop_app.ops.simulate import simulate_arrays
+from desktop_app.quality_bench import datasets
+from desktop_app.quality_bench.modes import mode_experiment, region_coverage
+from desktop_app.quality_bench.scale import time_selection
 
 BALANCED = {  # name: (loader, strategies, budget, batch)
     "digits": ("sklearn load_digits (pixels, L2-normalised)",
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
 
 
 def render(docs: Path) -> None:
-    from desktop_app.benchmarks.write import write_report
+    from desktop_app.quality_bench.write import write_report
 
     raw = docs / "curves" / "results"
     extras = json.loads((raw / "extras.json").read_text())

@@ -1,13 +1,13 @@
 """The core-set section of docs/benchmarks.md and docs/curves/coreset.png, from the saved results
-(docs/curves/results/coreset.json). Written by `python -m desktop_app.benchmarks.coreset --docs docs`,
-and kept by the report (desktop_app.benchmarks.write keeps what follows its KEPT marker)."""
+(docs/curves/results/coreset.json). Written by `python -m desktop_app.quality_bench.coreset --docs docs`,
+and kept by the report (desktop_app.quality_bench.write keeps what follows its KEPT marker)."""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-START, END = "<!-- coreset: written by desktop_app.benchmarks.coreset -->", "<!-- /coreset -->"
+START, END = "<!-- coreset: written by desktop_app.quality_bench.coreset -->", "<!-- /coreset -->"
 
 
 def _pts(t) -> str:
@@ -128,7 +128,7 @@ def add_methods(docs, new: dict) -> None:
     """Join a run of more methods to the saved results (same sets, seeds and shares): its per-seed figures
     for the methods the saved run lacks are added, and the rows recomputed. The methods both hold (at least
     `random`) and the all-items figures must agree seed for seed, else nothing is changed."""
-    from desktop_app.benchmarks.coreset import summary
+    from desktop_app.quality_bench.coreset import summary
 
     docs = Path(docs)
     res = json.loads((docs / "curves" / "results" / "coreset.json").read_text())
@@ -183,8 +183,8 @@ def plot(res: dict, path: Path) -> None:
 
 def splice(page: Path, lines: list[str]) -> None:
     """Put the section into the page: in place of its previous version, else at the end; always below
-    the report's KEPT marker, so `python -m desktop_app.benchmarks.report` keeps it when it rewrites the page."""
-    from desktop_app.benchmarks.write import KEPT
+    the report's KEPT marker, so `python -m desktop_app.quality_bench.report` keeps it when it rewrites the page."""
+    from desktop_app.quality_bench.write import KEPT
 
     text = page.read_text() if page.exists() else ""
     block = "\n".join(lines)

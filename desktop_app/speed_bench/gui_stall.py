@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from desktop_app.benchmarks_scale.common import pct
+from desktop_app.speed_bench.common import pct
 
 TICK_MS = 10
 

@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from desktop_app.benchmarks_scale.common import pct
 from desktop_app.core.selection.base import UNLABELED
 from desktop_app.core.session import Session
+from desktop_app.speed_bench.common import pct
 
 
 def run_rounds(embeddings: np.ndarray, truth: np.ndarray, index, n_labels: int, rounds: int,

@@ -1,6 +1,6 @@
 """Rare classes from the first minute: search mode seeded by a query, on the development set.
 
-    python -m desktop_app.benchmarks.query --seeds 10
+    python -m desktop_app.quality_bench.query --seeds 10
 
 20 Newsgroups *test* posts (the 2,000-post development set, MiniLM), each of the 20 groups in turn made
 rare: every other post kept, the group's own posts subsampled to 1.6% prevalence. Per group and seed
@@ -21,9 +21,9 @@ import time
 
 import numpy as np
 
-from desktop_app.benchmarks import datasets
 from desktop_app.core.selection import search as search_mod
 from desktop_app.core.simulate import replay_index, run_one, split
+from desktop_app.quality_bench import datasets
 
 PREVALENCE = 0.016
 TOP_N = 10   # "labels before the first 10 positives"
@@ -152,7 +152,7 @@ def docs_block(saved: dict) -> str:
     a, rows = saved["args"], saved["rows"]
     groups = len({r["group"] for r in rows})
     pool = int(np.median([r["pool"] for r in rows]))
-    cmd = "python -m desktop_app.benchmarks.query " + " ".join(
+    cmd = "python -m desktop_app.quality_bench.query " + " ".join(
         f"--{k} {v}" for k, v in (("seeds", a["seeds"]), ("budget", a["budget"]), ("batch", a["batch"])))
     if a.get("variants"):
         cmd += f' --variants "{a["variants"]}"'
@@ -165,7 +165,7 @@ def docs_block(saved: dict) -> str:
         f"{np.median([r['pool_positives'] for r in rows]):.0f} positives; 5% of the pool = "
         f"{int(np.median([r['at'] for r in rows]))} labels; budget {a['budget']}, batch {a['batch']}, "
         f"{a['init']} start labels. The query is the group's topic in plain words (the phrases in "
-        "`desktop_app/benchmarks/query.py`, fixed before any result was seen, e.g. `sci.space`: \"space "
+        "`desktop_app/quality_bench/query.py`, fixed before any result was seen, e.g. `sci.space`: \"space "
         "exploration\", `rec.autos`: \"cars\"), embedded with MiniLM as `shoal mode P LABEL search --query` "
         "embeds it. `forced`: 10 random start labels, one of them a positive (the rare benchmark's start); "
         "`cold`: 10 random start labels, usually no positive (the label was just named). Labels are counted in the "
