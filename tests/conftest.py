@@ -21,6 +21,21 @@ def demo_truth() -> dict[str, str]:
         return {r["file"]: r["label"] for r in csv.DictReader(f)}
 
 
+def truth_of_csv(path) -> dict[str, str]:
+    """id -> label of a CSV with id and label columns (the demo texts)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return {r["id"]: r["label"] for r in csv.DictReader(f)}
+
+
+def cli_run(capsys, *args) -> tuple[int, str, str]:
+    """`shoal ARGS` in this process: exit code, stdout, stderr."""
+    from desktop_app.cli import main
+
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _garbage_collected_on_the_gui_thread(qapp):
     """As the app does (desktop_app/qt/gc_guard.py): cyclic garbage holding Qt objects is freed on the GUI

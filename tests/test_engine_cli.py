@@ -9,19 +9,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-from desktop_app.cli import main
-from tests.conftest import demo_truth
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def truth_of_csv(path) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["id"]: r["label"] for r in csv.DictReader(f)}
+from tests.conftest import cli_run as run
+from tests.conftest import demo_truth, truth_of_csv
 
 
 def answer_batch(capsys, project, batch, truth, tmp_path):

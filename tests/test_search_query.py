@@ -13,20 +13,10 @@ import pytest
 
 from desktop_app.cli import main
 from desktop_app.store import schema
-from tests.conftest import DEMO, demo_truth
+from tests.conftest import DEMO, demo_truth, truth_of_csv
+from tests.conftest import cli_run as run
 
 PHRASE = "space exploration, rockets and NASA"
-
-
-def run(capsys, *args) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def truth_of_csv(path) -> dict[str, str]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["id"]: r["label"] for r in csv.DictReader(f)}
 
 
 def nearest_ids(project, vector, n) -> list[str]:
