@@ -42,10 +42,11 @@ def apply_index(project, args) -> None:
 
 
 def run_engine(project, args, progress) -> dict:
-    from desktop_app.ops.embed_ray import embed_with_ray
+    """Embed on the engine and device the options name (ops/embed_engines.py, as the GUI does)."""
+    from desktop_app.ops.embed_engines import EngineChoice, run_embedding
 
-    return embed_with_ray(project, address=args.address, workers=args.workers, progress=progress,
-                          batch_size=args.batch_size, device=args.device)
+    choice = EngineChoice(engine=args.engine, device=args.device, address=args.address, workers=args.workers)
+    return run_embedding(project, choice, progress=progress, batch_size=args.batch_size)
 
 
 def print_engine(result: dict) -> None:
@@ -53,7 +54,7 @@ def print_engine(result: dict) -> None:
 
     from desktop_app.core.embedding import device
 
-    note = result.get("device_note") if "pipeline_seconds" in result else device.note()
+    note = result.get("device_note", device.note())
     if note:  # auto ran on the CPU: one line saying why
         print(note, file=sys.stderr)
     if "pipeline_seconds" in result:

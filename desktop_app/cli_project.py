@@ -58,7 +58,7 @@ def cmd_scan(args):
 
 def cmd_embed(args):
     from desktop_app.cli_engine import apply_device, apply_index, print_engine, run_engine
-    from desktop_app.ops.embed import embed_pending, load_index, reembed
+    from desktop_app.ops.embed import load_index, reembed
 
     with open_project(args.project) as project:
         if args.reembed:
@@ -66,8 +66,7 @@ def cmd_embed(args):
         apply_index(project, args)
         apply_device(args)
         bar, update = progress_bar("embedding")
-        result = run_engine(project, args, update) if args.engine != "local" else \
-            embed_pending(project, progress=update, batch_size=args.batch_size)
+        result = run_engine(project, args, update)
         bar.close()
         index_bar, update = progress_bar("index")
         load_index(project, project.load_embeddings(), progress=update)

@@ -119,3 +119,34 @@ def test_ray_reports_progress_as_batches_arrive_and_cuda_needs_gpus_on_the_clust
         with pytest.raises(ShoalError, match="the Ray cluster has no GPUs"):
             embed_with_ray(p, workers=1, device="cuda")
         assert p.counts()["n_embedded"] == 0
+
+
+def test_a_ray_run_stops_when_asked_keeps_what_arrived_and_resumes_from_a_thread(tmp_path):
+    """The GUI's path: run_embedding on a worker thread (Ray is started off the main thread); a stop
+    after the first block keeps the imported vectors, and the next run embeds only the rest."""
+    _ray_or_skip()
+    import threading
+
+    from desktop_app.ops.embed_engines import EngineChoice, run_embedding
+
+    path = _project(tmp_path, n=120)
+    choice = EngineChoice(engine="ray", device="cpu", workers=1)
+    with Project.open(path) as p:
+        out: dict = {}
+        seen: list = []
+
+        def work():
+            out["first"] = run_embedding(p, choice, progress=lambda d, t: seen.append(d), cancel=lambda: len(seen) > 1,
+                                         batch_size=20)
+        t = threading.Thread(target=work)
+        t.start()
+        t.join(600)
+        first = out["first"]
+        assert first["cancelled"] and 0 < first["embedded"] < 120
+        assert p.counts()["n_embedded"] == first["embedded"]
+        done = np.asarray(p.embedded_mask()).copy()
+        kept = np.asarray(p.load_embeddings())[done].copy()
+        second = run_embedding(p, choice, batch_size=20)
+        assert not second["cancelled"] and second["embedded"] == 120 - first["embedded"]
+        assert p.counts()["n_embedded"] == 120
+        assert np.array_equal(np.asarray(p.load_embeddings())[done], kept)  # what arrived first was kept as it was

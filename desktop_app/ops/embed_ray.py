@@ -98,7 +98,9 @@ def _item_list(project: Project) -> tuple[list[dict], dict[int, str]]:
 
 def embed_with_ray(project: Project, address: str | None = None, workers: int | None = None,
                    progress: Callable[[int, int], None] | None = None, batch_size: int | None = None,
-                   device: str = "auto") -> dict:
+                   device: str = "auto", cancel: Callable[[], bool] | None = None) -> dict:
+    """`cancel`: checked after each batch that comes back; a stop imports what arrived and returns
+    with cancelled=True (a rerun embeds the rest)."""
     from desktop_app.core.embedding import device as devices
 
     if device not in devices.DEVICES:
@@ -146,7 +148,7 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
         ds = ds.map_batches(EncodeBatch, fn_constructor_kwargs=kwargs, batch_size=batch_size,
                             batch_format="pyarrow", concurrency=n, num_cpus=1, num_gpus=1 if gpu else 0)
         t_pipe = time.perf_counter()
-        result, import_s = _stream(ds, out, project, len(rows), progress)
+        result, import_s = _stream(ds, out, project, len(rows), progress, cancel)
         pipeline_s = time.perf_counter() - t_pipe - import_s
     except ShoalError:
         raise
@@ -161,13 +163,14 @@ def embed_with_ray(project: Project, address: str | None = None, workers: int | 
             "start_seconds": start_s, "pipeline_seconds": pipeline_s, "import_seconds": import_s,
             "per_second": len(rows) / seconds if seconds else 0.0,
             "pipeline_per_second": len(rows) / pipeline_s if pipeline_s else 0.0,
-            "workers": n, "device": "cuda" if gpu else "cpu", "device_note": note, "cancelled": False}
+            "workers": n, "device": "cuda" if gpu else "cpu", "device_note": note,
+            "cancelled": result["cancelled"]}
 
 
 IMPORT_EVERY = 20_000  # rows per import: each import reads the items' embedded flags once
 
 
-def _stream(ds, out: Path, project: Project, total: int, progress) -> tuple[dict, float]:
+def _stream(ds, out: Path, project: Project, total: int, progress, cancel=None) -> tuple[dict, float]:
     """Pull the encoded batches to the driver as the workers finish them (progress counts them),
     write each as a Parquet shard in `out` and import the shards every IMPORT_EVERY rows, so a
     killed run keeps what was imported (a rerun embeds the rest). The driver, not each node, writes
@@ -175,7 +178,7 @@ def _stream(ds, out: Path, project: Project, total: int, progress) -> tuple[dict
     import pyarrow.parquet as pq
 
     out.mkdir(parents=True, exist_ok=True)
-    result = {"embedded": 0, "failed": 0}
+    result = {"embedded": 0, "failed": 0, "cancelled": False}
     import_s, done, waiting = 0.0, 0, 0
 
     def flush() -> None:
@@ -199,6 +202,9 @@ def _stream(ds, out: Path, project: Project, total: int, progress) -> tuple[dict
             flush()
         if progress:
             progress(min(done, total), total)
+        if cancel and cancel():
+            result["cancelled"] = True
+            break
     if waiting:
         flush()
     return result, import_s

@@ -14,6 +14,8 @@ SPEC = [
     ("relink", "&File", "&Relink source…", [], "The items moved: point the project at their new folder"),
     ("export", "&File", "&Export dataset…", ["Ctrl+E"], "Write the labeled set for training code"),
     ("resume_embed", "&File", "Resume &embedding", [], "Embed the items not embedded yet"),
+    ("embed_settings", "&File", "Embedding and &index…", [],
+     "Where items are embedded (this computer or Ray, CPU or GPU) and how the project keeps its vectors and index"),
     ("close", "&File", "&Close project", ["Ctrl+W"], "Back to the start page"),
     ("quit", "&File", "&Quit", ["Ctrl+Q"], "Quit Shoal (everything labeled is already saved)"),
     ("undo", "&Edit", "&Undo", ["Ctrl+Z"], "Undo the last answer or label-set change"),
@@ -48,7 +50,7 @@ SHORT = {"new": "New", "open": "Open", "export": "Export", "back": "Back", "add_
          "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious", "view_map": "Map",
          "retrain": "Retrain"}
 # keys that are bare characters must not steal typing in text fields: Qt gives the field priority
-PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set", "skip", "accept", "back",
+PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "embed_settings", "close", "add_label", "label_set", "skip", "accept", "back",
                 "retrain", "view_label", "view_grid", "view_review", "view_suspects", "view_map",
                 *(f"digit{d}" for d in range(1, 10))}
 

@@ -16,9 +16,10 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop_app.ops import gui_support
 from desktop_app.ops.batch import BatchEntry, LabelingQueue
-from desktop_app.ops.embed import embed_pending
+from desktop_app.ops.embed_engines import run_embedding
 from desktop_app.ops.loop import answered_items, effective_strategy, open_session, round_due
 from desktop_app.ops.search_query import store_search
+from desktop_app.qt.settings import embed_choice
 from desktop_app.store.project import Project
 from desktop_app.workers.tasks import TaskRunner
 
@@ -50,6 +51,8 @@ class ProjectController(QObject):
         self.last_stats: dict | None = None
         self.embedding = False
         self._embed_t0 = 0.0
+        self.embedding_on = "this computer"
+        self.last_embed: dict | None = None   # the last embedding run's result (File ▸ Embedding and index…)
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def open(self, path: str | Path) -> None:
@@ -104,7 +107,9 @@ class ProjectController(QObject):
         project = self.project
         self.embedding, self._embed_t0 = True, time.perf_counter()
         self.embed_state.emit("running")
-        self.runner.submit("embed", lambda p, c: embed_pending(project, progress=p, cancel=c),
+        choice = embed_choice()
+        self.embedding_on = choice.describe()
+        self.runner.submit("embed", lambda p, c: run_embedding(project, choice, progress=p, cancel=c),
                            on_done=self._embedded, on_error=self._embed_failed, on_progress=self._embed_progress)
 
     def cancel_embedding(self) -> None:
@@ -122,6 +127,7 @@ class ProjectController(QObject):
 
     def _embedded(self, result: dict) -> None:
         self.embedding = False
+        self.last_embed = {**result, "on": self.embedding_on}
         self.embed_state.emit("paused" if result.get("cancelled") else "done")
         log.info("embedding: %s", result)
         self._open_session()
@@ -130,6 +136,31 @@ class ProjectController(QObject):
         self.embedding = False
         self.embed_state.emit("paused")
         self.error.emit(message)
+
+    # ---- storage: index kind and vector dtype ------------------------------------------------------
+    def change_storage(self, index: str | None = None, dtype: str | None = None, on_progress=None,
+                       on_done=None) -> None:
+        """Keep a new index kind and/or vector dtype and reopen the project so they take effect now: a
+        new kind's index is built as the project opens; a dtype change first rewrites the stored vectors
+        (one transaction, with the project closed here, so nothing reads them half-way)."""
+        path = self.project.path
+        if index:
+            self.project.set_meta({"index": index})
+        finish = (lambda *_: (self.open(path), on_done and on_done()))
+        if not dtype:
+            finish()
+            return
+        self.close()
+
+        def rewrite(progress, cancel):
+            with Project.open(path) as project:
+                return project.set_embedding_dtype(dtype, progress=progress)
+
+        def failed(message: str) -> None:
+            finish()
+            self.error.emit(message)
+
+        self.runner.submit("rewrite", rewrite, on_done=finish, on_error=failed, on_progress=on_progress)
 
     # ---- model: session, rounds, prefetch ---------------------------------------------------------------
     def _open_session(self) -> None:

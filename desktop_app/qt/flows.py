@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QProgressDialog
 
 from desktop_app.errors import ShoalError
 from desktop_app.qt import settings
@@ -124,6 +124,33 @@ class Flows:
         from desktop_app.qt.export_dialog import ExportDialog
 
         ExportDialog(self.pc, self.w).exec()
+
+    def embedding_settings(self) -> None:
+        from desktop_app.qt.embed_settings import EmbedSettingsDialog
+
+        dlg = EmbedSettingsDialog(self.pc, settings.embed_choice(), self.w)
+        if dlg.exec() != QDialog.Accepted:
+            return
+        settings.set_embed_choice(dlg.choice())
+        index, dtype = dlg.storage_changes()
+        if not (index or dtype):
+            return
+        bar = None
+        if dtype:
+            bar = QProgressDialog(f"Rewriting the stored vectors as {dtype}…", "", 0, 0, self.w)
+            bar.setObjectName("rewriteProgress")
+            bar.setCancelButton(None)  # one transaction: stopping half-way would only roll it back
+            bar.setWindowModality(Qt.WindowModal)
+            bar.setMinimumDuration(0)
+            bar.show()
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.setRange(0, max(total, 1))
+                bar.setValue(done)
+
+        self.pc.change_storage(index=index, dtype=dtype, on_progress=progress,
+                               on_done=(lambda: bar.close()) if bar is not None else None)
 
     def add_label(self) -> None:
         name = ask_text(self.w, "Add label", "Name of the new label:")

@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         a, pc, lc, f = self.actions, self.pc, self.lc, self.flows
         for name, slot in (("new", f.new_project), ("open", f.open_dialog), ("save_as", f.save_as),
                            ("relink", f.relink), ("export", f.export), ("resume_embed", pc.start_embedding),
+                           ("embed_settings", f.embedding_settings),
                            ("close", f.close_project), ("quit", self.close), ("undo", lc.undo_stack.undo),
                            ("redo", lc.undo_stack.redo), ("add_label", f.add_label), ("label_set", f.label_set),
                            ("skip", self._skip), ("accept", self._accept), ("back", self._back),
@@ -89,7 +90,7 @@ class MainWindow(QMainWindow):
         project = self.pc.project
         self.setWindowTitle(f"Shoal — {project.name}" if project else "Shoal")
         self.stack.setCurrentWidget(self.work if project else self.start)
-        for name in ("save_as", "relink", "export", "close", "add_label", "label_set", "skip", "accept", "back", "retrain",
+        for name in ("save_as", "relink", "export", "embed_settings", "close", "add_label", "label_set", "skip", "accept", "back", "retrain",
                      "view_label", "view_grid", "view_review", "view_suspects", "view_map",
                      *(f"digit{d}" for d in range(1, 10))):
             self.actions[name].setEnabled(project is not None)

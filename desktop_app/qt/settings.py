@@ -35,3 +35,28 @@ def flag(name: str) -> bool:
 
 def set_flag(name: str, value: bool = True) -> None:
     settings().setValue(name, "true" if value else "false")
+
+
+def embed_choice():
+    """Where this computer's Shoal embeds (File ▸ Embedding and index…): a machine setting, not a project's."""
+    from desktop_app.ops.embed_engines import ENGINES, EngineChoice
+
+    s = settings()
+    engine = str(s.value("embed/engine", "local"))
+    device = str(s.value("embed/device", "auto"))
+    address = str(s.value("embed/address", "") or "").strip() or None
+    try:
+        workers = int(s.value("embed/workers", 0) or 0) or None
+    except (TypeError, ValueError):
+        workers = None
+    return EngineChoice(engine=engine if engine in ENGINES else "local",
+                        device=device if device in ("auto", "cpu", "cuda") else "auto",
+                        address=address, workers=workers)
+
+
+def set_embed_choice(choice) -> None:
+    s = settings()
+    s.setValue("embed/engine", choice.engine)
+    s.setValue("embed/device", choice.device)
+    s.setValue("embed/address", choice.address or "")
+    s.setValue("embed/workers", choice.workers or 0)

@@ -38,7 +38,8 @@ class EmbedStrip(QWidget):
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(done)
         eta_s = "" if eta < 0 else (f" · about {eta:.0f} s left" if eta < 120 else f" · about {eta / 60:.0f} min left")
-        self.text.setText(f"Embedding {done:,} / {total:,} items · {rate:.1f} items/s{eta_s} — "
+        where = "" if self.pc.embedding_on == "this computer" else f" on {self.pc.embedding_on}"
+        self.text.setText(f"Embedding {done:,} / {total:,} items{where} · {rate:.1f} items/s{eta_s} — "
                           "you can label the cold-start items meanwhile")
 
     def _button(self) -> None:
@@ -49,7 +50,9 @@ class EmbedStrip(QWidget):
 
     def state(self, state: str) -> None:
         if state == "running":
-            self.text.setText("Embedding… (you can already label the cold-start items below)")
+            where = ("" if self.pc.embedding_on == "this computer" else
+                     f" on {self.pc.embedding_on} (starting it takes a few seconds)")
+            self.text.setText(f"Embedding…{where} (you can already label the cold-start items below)")
             self.bar.setRange(0, 0)
             self.bar.setVisible(True)
             self.cancel.setText("Cancel")

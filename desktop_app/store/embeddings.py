@@ -56,13 +56,15 @@ class EmbeddingsMixin(ProjectParts):
         dtype = str(self.meta("embedding_dtype", "float32"))
         return dtype if dtype in EMBEDDING_DTYPES else "float32"  # an unknown mark: read as the default
 
-    def set_embedding_dtype(self, dtype: str, block: int = 4096) -> int:
+    def set_embedding_dtype(self, dtype: str, block: int = 4096, progress=None) -> int:
         """Keep the vectors as `dtype` from now on and rewrite the stored ones, in one transaction;
-        return how many were rewritten. (SQLite reuses the freed pages; VACUUM shrinks the file.)"""
+        return how many were rewritten. (SQLite reuses the freed pages; VACUUM shrinks the file.)
+        `progress(done, total)` is called after each block of rows read."""
         if dtype not in EMBEDDING_DTYPES:
             raise ValueError(f"embedding dtype must be one of {', '.join(EMBEDDING_DTYPES)}, not {dtype!r}")
         dim, width = int(self.meta("dim", 0)), np.dtype(dtype).itemsize
-        done, after = 0, -1
+        done, seen, after = 0, 0, -1
+        total = self.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] if progress else 0
         with self.tx():
             self.conn.execute("INSERT INTO meta(key, value) VALUES ('embedding_dtype', ?) ON CONFLICT(key) "
                               "DO UPDATE SET value = excluded.value", (json.dumps(dtype),))
@@ -79,6 +81,9 @@ class EmbeddingsMixin(ProjectParts):
                         change.append((vec.astype(dtype).tobytes(), idx))
                 self.conn.executemany("UPDATE embeddings SET vec=? WHERE idx=?", change)
                 done += len(change)
+                seen += len(rows)
+                if progress:
+                    progress(seen, total)
             self.conn.execute("INSERT INTO meta(key, value) VALUES ('emb_stamp', '1') ON CONFLICT(key) "
                               "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
         return done
