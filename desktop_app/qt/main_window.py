@@ -5,7 +5,7 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
 from desktop_app.ops.gui_support import status_line
 from desktop_app.qt import settings
-from desktop_app.qt.actions import build_actions
+from desktop_app.qt.actions import PROJECT_ONLY, build_actions
 from desktop_app.qt.controller import ProjectController
 from desktop_app.qt.dialogs import show_error
 from desktop_app.qt.flows import Flows
@@ -90,9 +90,7 @@ class MainWindow(QMainWindow):
         project = self.pc.project
         self.setWindowTitle(f"Shoal — {project.name}" if project else "Shoal")
         self.stack.setCurrentWidget(self.work if project else self.start)
-        for name in ("save_as", "relink", "export", "embed_settings", "close", "add_label", "label_set", "skip", "accept", "back", "retrain",
-                     "view_label", "view_grid", "view_review", "view_suspects", "view_map",
-                     *(f"digit{d}" for d in range(1, 10))):
+        for name in PROJECT_ONLY - {"resume_embed"}:  # resume follows the embedding state
             self.actions[name].setEnabled(project is not None)
         self.actions["resume_embed"].setEnabled(False)
         if project is None:
