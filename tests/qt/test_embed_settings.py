@@ -83,9 +83,12 @@ def test_embedding_on_ray_from_the_gui_shows_where_and_stores_the_local_vectors(
 
     settings.set_embed_choice(EngineChoice(engine="ray", device="auto", workers=1))
     texts: list[str] = []
-    window.work.strip.text.textChanged.connect(texts.append)
+    strip = window.work.strip  # connected to the controller before this test's slots, so it has updated
+    window.pc.embed_state.connect(lambda _s: texts.append(strip.text.text()))
+    window.pc.embed_progress.connect(lambda *_a: texts.append(strip.text.text()))
     create_via_dialog(qtbot, window, text_csv, tmp_path / "r.shoal", labels="a, b")
-    wait_model(qtbot, window)
+    # Ray's runtime starts first (tens of seconds on a busy 2-core machine)
+    qtbot.waitUntil(lambda: window.pc.session_ready and not window.pc.embedding, timeout=5 * TIMEOUT_MS)
     pc = window.pc
     assert pc.last_embed["on"] == "a local Ray runtime, 1 worker" and pc.last_embed["workers"] == 1
     assert pc.last_embed["embedded"] == 120 and not pc.last_embed["cancelled"]

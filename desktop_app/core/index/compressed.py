@@ -110,7 +110,8 @@ class UsearchIndex:
         with self._lock:
             self._index.expansion_search = max(self._ef, k + 1)  # type: ignore[misc]
             # a round's few queries run on one thread: 20 queries took 2.6 ms on one thread and
-            # 9.2 ms on two (starting the threads costs more than the search, on 2 busy cores)
+            # 9.2 ms on two (starting the threads costs more than the search, on 2 busy cores);
+            # at 5M the round's 20 queries on two threads gave the same round time (docs/scale.md)
             found: Any = self._index.search(q, k, threads=1 if len(q) < 256 else (os.cpu_count() or 1))
         keys = np.asarray(found.keys, np.int64).reshape(len(q), -1)
         sims = (1.0 - np.asarray(found.distances, np.float32)).reshape(len(q), -1)

@@ -162,6 +162,9 @@ def one_blas_thread():
     return _controller.limit(limits=1, user_api="blas")
 
 
+GATHER_JOIN_BYTES = 64 << 20  # a gather up to this size is read in one joined pass
+
+
 class RowFile:
     """A 2-D float32 or float16 .npy file as a read-only float32 array for row gathers (`x[ids]`,
     `x[a:b]`, len, shape), read with pread instead of a memory map. A float16 file (a project
@@ -229,12 +232,26 @@ class RowFile:
         idx = np.where(idx < 0, idx + n, idx)
         if len(idx) and (idx.min() < 0 or idx.max() >= n):
             raise IndexError(f"row index out of range for {n} rows")
+        if len(idx) == 0:
+            return np.empty((0, self.shape[1]), np.float32)
         order = np.argsort(idx, kind="stable")
         ids = idx[order]
-        buf = np.empty((len(ids), self.shape[1]), np.float32)
-        # runs of consecutive ids are read in one call
+        # runs of consecutive ids are read in one call each
         breaks = np.flatnonzero(np.diff(ids) != 1) + 1
-        for a, b in zip(np.concatenate([[0], breaks]).tolist(), np.concatenate([breaks, [len(ids)]]).tolist()):
+        starts = np.concatenate([[0], breaks]).astype(np.int64)
+        ends = np.concatenate([breaks, [len(ids)]]).astype(np.int64)
+        if len(ids) * self._row <= GATHER_JOIN_BYTES:  # a re-rank's scattered candidates: the reads in
+            # one list comprehension, joined (half the Python cost per row of the loop below)
+            fd, row = self._fd, self._row
+            raw = b"".join([os.pread(fd, (e - a) * row, self.offset + i * row)
+                            for a, e, i in zip(starts.tolist(), ends.tolist(), ids[starts].tolist())])
+            if len(raw) != len(ids) * row:
+                raise OSError(f"short read from {self.filename}")
+            out = np.empty((len(ids), self.shape[1]), np.float32)
+            out[order] = np.frombuffer(raw, self.stored).reshape(len(ids), self.shape[1])
+            return out
+        buf = np.empty((len(ids), self.shape[1]), np.float32)
+        for a, b in zip(starts.tolist(), ends.tolist()):
             if b > a:
                 self._read(int(ids[a]), buf[a:b])
         out = np.empty_like(buf)
