@@ -50,7 +50,7 @@ SHORT = {"new": "New", "open": "Open", "export": "Export", "back": "Back", "add_
          "view_label": "Label", "view_grid": "Grid", "view_review": "Review", "view_suspects": "Suspicious", "view_map": "Map",
          "retrain": "Retrain"}
 # keys that are bare characters must not steal typing in text fields: Qt gives the field priority
-PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "embed_settings", "close", "add_label", "label_set",
+PROJECT_ONLY = {"save_as", "relink", "export", "resume_embed", "close", "add_label", "label_set",
                 "skip", "accept", "back", "retrain", "view_label", "view_grid", "view_review", "view_suspects", "view_map",
                 *(f"digit{d}" for d in range(1, 10))}
 

@@ -82,7 +82,7 @@ class EmbedSettingsDialog(QDialog):
         self._gpu = cuda_offered()
         self._ray = has_ray
 
-        box = QGroupBox("This project's vectors and kNN index")
+        box = self.project_box = QGroupBox("This project's vectors and kNN index")
         col = QVBoxLayout(box)
         form = QFormLayout()
         col.addLayout(form)
@@ -111,6 +111,11 @@ class EmbedSettingsDialog(QDialog):
 
     def _fill_project(self) -> None:
         p = self.pc.project
+        self.project_box.setEnabled(p is not None)
+        if p is None:  # the engine can be chosen before a project exists (a new project embeds at once)
+            self._n = self._dim = 0
+            self._in_use = "no project open"
+            return
         self.index.setCurrentIndex(max(0, self.index.findData(str(p.meta("index", "auto")))))
         self.dtype.setCurrentIndex(max(0, self.dtype.findData(p.embedding_dtype())))
         busy = bool(self.pc.embedding)
@@ -154,8 +159,12 @@ class EmbedSettingsDialog(QDialog):
         self.engine_note.setText(_wrap(lines))
         self.buttons.button(QDialogButtonBox.Ok).setEnabled(not cluster or bool(self.address.text().strip()))
 
-        lines = [f"In use: {self._in_use}."]
         p = self.pc.project
+        if p is None:
+            self.store_note.setText("Open a project to choose how it keeps its vectors and kNN index.")
+            QTimer.singleShot(0, self._fit)
+            return
+        lines = [f"In use: {self._in_use}."]
         if self.index.currentData() != str(p.meta("index", "auto")):
             lines.append("The project reopens and builds the new index (minutes at a million items).")
         if self._n and self._dim:
@@ -186,6 +195,8 @@ class EmbedSettingsDialog(QDialog):
     def storage_changes(self) -> tuple[str | None, str | None]:
         """(index, dtype) that differ from the project's, else None each."""
         p = self.pc.project
+        if p is None:
+            return None, None
         index = str(self.index.currentData())
         dtype = str(self.dtype.currentData())
         return (index if index != str(p.meta("index", "auto")) else None,

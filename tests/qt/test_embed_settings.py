@@ -23,6 +23,22 @@ def _dialog(qtbot, window):
     return dlg
 
 
+def test_the_engine_is_chosen_before_any_project_exists(qtbot, window, text_csv, tmp_path):
+    """A new project embeds as soon as it is created, so the engine must be choosable with none open."""
+    assert window.pc.project is None and window.actions["embed_settings"].isEnabled()
+    dlg = _dialog(qtbot, window)
+    assert not dlg.project_box.isEnabled() and "Open a project" in dlg.store_note.text()
+    dlg.device.setCurrentIndex(dlg.device.findData("cpu"))
+    assert dlg.storage_changes() == (None, None)
+    settings.set_embed_choice(dlg.choice())
+    dlg.close()
+    create_via_dialog(qtbot, window, text_csv, tmp_path / "n.shoal", labels="a, b")
+    wait_model(qtbot, window)
+    assert window.pc.last_embed["device"] == "cpu" and window.actions["embed_settings"].isEnabled()
+    window.actions["close"].trigger()
+    assert window.actions["embed_settings"].isEnabled()  # still there with the project closed
+
+
 def test_the_dialog_says_what_runs_where_and_changes_the_projects_storage(qtbot, window, text_csv, tmp_path):
     settings.set_embed_choice(EngineChoice(engine="local", device="cpu"))
     create_via_dialog(qtbot, window, text_csv, tmp_path / "t.shoal", labels="a, b")
