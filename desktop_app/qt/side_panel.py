@@ -230,6 +230,7 @@ class SidePanel(QWidget):
             self.legend.addItem(self.pos_curve, "positive rate")
         elif shown and not pos:  # another project, or one without a search label: no stale entry
             self.legend.removeItem(self.pos_curve)
+        self.legend.setVisible(bool(ch or pos))  # no legend over an empty plot (before the first round)
         n = max(len(rounds), 2)
         step = max(1, -(-n // 8))  # whole rounds only, at most ~8 ticks
         self.change_plot.getAxis("bottom").setTicks([[(float(i), str(i)) for i in range(1, n + 1, step)], []])

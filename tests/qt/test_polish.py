@@ -81,6 +81,10 @@ def test_learning_curve_legend_once_and_whole_round_ticks(qtbot, window):
     side._plot_changes([dict(r, round=i) for i, r in enumerate(learn * 10, 1)])
     values = [v for v, _ in side.change_plot.getAxis("bottom")._tickLevels[0]]
     assert all(v == int(v) for v in values) and 3 <= len(values) <= 10
+    side._plot_changes([])                                          # before the first round: no legend over nothing
+    assert not side.legend.isVisible()
+    side._plot_changes(rounds)
+    assert side.legend.isVisible()
 
 
 def _dialog(qtbot, window, source):
