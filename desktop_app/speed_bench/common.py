@@ -1,9 +1,12 @@
 """Small helpers shared by the benchmark parts: timing, peak memory, percentiles."""
 from __future__ import annotations
 
+import json
+import os
 import resource
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -54,3 +57,15 @@ def stopwatch(out: dict, key: str):
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def write_result(res: dict, json_path=None) -> int:
+    """End of a sweep: add peak RSS and the closing load average, print the figures as JSON, and write
+    them to json_path when given; returns the exit code 0."""
+    res["peak_rss_mb"] = round(peak_rss_mb())
+    res["loadavg_end"] = round(os.getloadavg()[0], 2)
+    text = json.dumps(res, indent=1)
+    print(text)
+    if json_path:
+        Path(json_path).write_text(text)
+    return 0

@@ -11,7 +11,6 @@ of a round's neighbour query (20 labels, k = 101), p50/p95 of 50.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 from desktop_app.core.index.compressed import RERANK, UsearchIndex
 from desktop_app.core.index.rows import RowFile
 from desktop_app.speed_bench import index_bench
-from desktop_app.speed_bench.common import log, peak_rss_mb
+from desktop_app.speed_bench.common import log, write_result
 from desktop_app.speed_bench.rerank_sweep import _round_query_ms
 from desktop_app.speed_bench.synth import make_mixture, read_rows, write_npy
 
@@ -65,12 +64,7 @@ def main(argv=None) -> int:
         key = f"c{c}_e{e}"
         res[key] = measure_graph(path, args.items, args.dim, c, e, args.dir)
         log(f"{key}: {res[key]}  (load {os.getloadavg()[0]:.1f})")
-    res["peak_rss_mb"] = round(peak_rss_mb())
-    res["loadavg_end"] = round(os.getloadavg()[0], 2)
-    print(json.dumps(res, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(res, indent=1))
-    return 0
+    return write_result(res, args.json)
 
 
 if __name__ == "__main__":

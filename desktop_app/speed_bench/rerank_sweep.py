@@ -11,7 +11,6 @@ same rows (timed, file size measured) and measures it the same way.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 from desktop_app.core.index.compressed import UsearchIndex
 from desktop_app.core.index.rows import RowFile, one_blas_thread
 from desktop_app.speed_bench import index_bench
-from desktop_app.speed_bench.common import log, peak_rss_mb
+from desktop_app.speed_bench.common import log, write_result
 
 
 def _round_query_ms(index, rows, n: int, repeats: int = 50, seed: int = 7) -> tuple[float, float]:
@@ -83,12 +82,7 @@ def main(argv=None) -> int:
     if args.f16:
         index = _build(rows, n, dim, "f16", args.dir, res)
         res.update(_measure(index, rows, path, n, factors, "f16"))
-    res["peak_rss_mb"] = round(peak_rss_mb())
-    res["loadavg_end"] = round(__import__("os").getloadavg()[0], 2)
-    print(json.dumps(res, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(res, indent=1))
-    return 0
+    return write_result(res, args.json)
 
 
 if __name__ == "__main__":
