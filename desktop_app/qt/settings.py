@@ -39,6 +39,7 @@ def set_flag(name: str, value: bool = True) -> None:
 
 def embed_choice():
     """Where this computer's Shoal embeds (File ▸ Embedding and index…): a machine setting, not a project's."""
+    from desktop_app.core.embedding.device import DEVICES
     from desktop_app.ops.embed_engines import ENGINES, EngineChoice
 
     s = settings()
@@ -50,7 +51,7 @@ def embed_choice():
     except (TypeError, ValueError):
         workers = None
     return EngineChoice(engine=engine if engine in ENGINES else "local",
-                        device=device if device in ("auto", "cpu", "cuda") else "auto",
+                        device=device if device in DEVICES else "auto",
                         address=address, workers=workers)
 
 
