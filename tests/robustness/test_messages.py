@@ -20,8 +20,11 @@ def _run_on_terminal(args, interrupt_when: str | None = None, timeout: float = 1
     """Run `shoal ARGS` with stderr on a pty; with interrupt_when, send SIGINT once stderr shows that text."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 columns wide
+    # SIGINT as a terminal gives it: a run started in the background by a shell without job control
+    # (`(cmd &)`) ignores SIGINT, the child would inherit that, and Python would never raise Ctrl-C
     p = subprocess.Popen([sys.executable, "-m", "desktop_app", *map(str, args)], env=_env(),
-                         stdout=subprocess.PIPE, stderr=slave, text=True)
+                         stdout=subprocess.PIPE, stderr=slave, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(slave)
     err, sent, deadline = b"", False, time.monotonic() + timeout
     while time.monotonic() < deadline:
