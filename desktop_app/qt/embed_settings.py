@@ -27,9 +27,10 @@ from desktop_app.qt.labeling_view import plain_label
 ENGINES = [("This computer", "local", False), ("Ray: a local runtime", "ray", False),
            ("Ray: a cluster (address below)", "ray", True)]
 DEVICES = [("auto (a GPU when there is one)", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda")]
-INDEXES = [(f"auto (usearch from {COMPRESSED_FROM:,} items)", "auto"),
-           ("hnsw: hnswlib, float32 (1.7 KB per item)", "hnsw"),
-           ("usearch: int8 + exact re-rank (0.7 KB per item)", "usearch")]
+INDEX_HELP = {"auto": f"auto (usearch from {COMPRESSED_FROM:,} items)",
+              "hnsw": "hnsw: hnswlib, float32 (1.7 KB per item)",
+              "usearch": "usearch: int8 + exact re-rank (0.7 KB per item)"}
+INDEXES = [(INDEX_HELP.get(kind, kind), kind) for kind in kinds.CHOICES]  # a new kind shows by its name
 DTYPES = [("float32", "float32"), ("float16 (half the disk)", "float16")]
 NOTE = "color: palette(dark);"
 
@@ -89,7 +90,7 @@ class EmbedSettingsDialog(QDialog):
         self.index = QComboBox()
         for text, kind in INDEXES:
             self.index.addItem(text, kind)
-        self.index.model().item(2).setEnabled(has_usearch())
+        self.index.model().item(self.index.findData("usearch")).setEnabled(has_usearch())
         self.dtype = QComboBox()
         for text, dt in DTYPES:
             self.dtype.addItem(text, dt)
