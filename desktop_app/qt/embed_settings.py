@@ -58,11 +58,10 @@ class EmbedSettingsDialog(QDialog):
         form = QFormLayout()
         col.addLayout(form)
         self.engine = QComboBox()
-        for text, engine, _cluster in ENGINES:
-            self.engine.addItem(text, engine)
         has_ray = ray_installed()
-        for i in (1, 2):
-            self.engine.model().item(i).setEnabled(has_ray)
+        for i, (text, engine, _cluster) in enumerate(ENGINES):
+            self.engine.addItem(text, engine)
+            self.engine.model().item(i).setEnabled(engine == "local" or has_ray)
         self.address = QLineEdit(choice.address or "")
         self.address.setPlaceholderText("e.g. ray://head-node:10001 (the cluster's workers need Shoal installed)")
         self.workers = QSpinBox(minimum=0, maximum=4096, specialValueText="one per CPU (or per GPU)")
@@ -78,8 +77,8 @@ class EmbedSettingsDialog(QDialog):
         form.addRow("Device", self.device)
         col.addWidget(self.engine_note)
         lay.addWidget(box)
-        cluster = bool(choice.address) and choice.engine == "ray"
-        self.engine.setCurrentIndex(2 if cluster else 1 if choice.engine == "ray" and has_ray else 0)
+        saved = (choice.engine, bool(choice.address)) if has_ray else ("local", False)
+        self.engine.setCurrentIndex(next((i for i, (_, e, c) in enumerate(ENGINES) if (e, c) == saved), 0))
         self._gpu = cuda_offered()
         self._ray = has_ray
 
@@ -117,14 +116,15 @@ class EmbedSettingsDialog(QDialog):
             self._n = self._dim = 0
             self._in_use = "no project open"
             return
-        self.index.setCurrentIndex(max(0, self.index.findData(str(p.meta("index", "auto")))))
+        self._index_setting = str(p.meta("index", "auto"))
+        self.index.setCurrentIndex(max(0, self.index.findData(self._index_setting)))
         self.dtype.setCurrentIndex(max(0, self.dtype.findData(p.embedding_dtype())))
         busy = bool(self.pc.embedding)
         self.dtype.setEnabled(not busy)
         self.index.setEnabled(not busy)
         c = p.counts()
         self._n, self._dim = int(c["n_embedded"]), int(p.meta("dim", 0) or 0)
-        self._in_use = p.meta("index_kind") or self._would_build(str(p.meta("index", "auto")))
+        self._in_use = p.meta("index_kind") or self._would_build(self._index_setting)
 
     def _would_build(self, setting: str) -> str:
         if self._n < EXACT_BELOW:
@@ -136,9 +136,12 @@ class EmbedSettingsDialog(QDialog):
             return f"none yet ({e})"
         return f"none built yet ({setting} builds {kind} for {self._n:,} items)"
 
+    def _cluster(self) -> bool:
+        return ENGINES[self.engine.currentIndex()][2]
+
     # ---- what the choices mean ------------------------------------------------------------------------
     def _notes(self) -> None:
-        cluster = self.engine.currentIndex() == 2
+        cluster = self._cluster()
         ray = self.engine.currentData() == "ray"
         self.address.setEnabled(cluster)
         self.workers.setEnabled(ray)
@@ -166,7 +169,7 @@ class EmbedSettingsDialog(QDialog):
             QTimer.singleShot(0, self._fit)
             return
         lines = [f"In use: {self._in_use}."]
-        if self.index.currentData() != str(p.meta("index", "auto")):
+        if self.index.currentData() != self._index_setting:
             lines.append("The project reopens and builds the new index (minutes at a million items).")
         if self._n and self._dim:
             f32, f16 = self._n * self._dim * 4, self._n * self._dim * 2
@@ -187,7 +190,7 @@ class EmbedSettingsDialog(QDialog):
 
     # ---- results --------------------------------------------------------------------------------------
     def choice(self) -> EngineChoice:
-        cluster = self.engine.currentIndex() == 2
+        cluster = self._cluster()
         engine = str(self.engine.currentData())
         return EngineChoice(engine=engine, device=str(self.device.currentData()),
                             address=self.address.text().strip() or None if cluster else None,
@@ -200,5 +203,5 @@ class EmbedSettingsDialog(QDialog):
             return None, None
         index = str(self.index.currentData())
         dtype = str(self.dtype.currentData())
-        return (index if index != str(p.meta("index", "auto")) else None,
+        return (index if index != self._index_setting else None,
                 dtype if dtype != p.embedding_dtype() else None)
