@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from desktop_app.core.index.rows import RowCache, one_blas_thread
+from desktop_app.core.index.rows import CachedRows, RowCache, one_blas_thread
 from desktop_app.core.learning.heads import LinearHead
 from desktop_app.core.selection.audit import with_audit
 from desktop_app.core.selection.base import EXCLUDED, UNLABELED, Pick, SelectionContext
@@ -126,11 +126,18 @@ class Session:
             state = state.copy()
             state[ex] = EXCLUDED
         return SelectionContext(
-            embeddings=self.embeddings, state=state,
+            embeddings=self._rows_view(), state=state,
             predict_proba=self.predict_proba if self.head.is_fitted else None,
             classes=self.head.classes_, rng=self.rng,
             pool=self.pool.members(), pool_source=self.pool.source,
             uncertainty=self.uncertainty, positive=self.positive, query=self.query)
+
+    def _rows_view(self):
+        """The embeddings for selection: an array as is; rows read from a file (RowFile) come from the
+        pool's in-RAM copy where it holds them."""
+        if isinstance(self.embeddings, np.ndarray) or self.rows.embeddings is not self.embeddings:
+            return self.embeddings
+        return CachedRows(self.rows)
 
     def select(self, n: int, strategy: str = "seals", exclude=()) -> list[Pick]:
         """The next batch. Each pick carries the head's probabilities at this moment (recorded before
@@ -146,7 +153,7 @@ class Session:
         with one_blas_thread():  # small tall matmuls: one BLAS thread is faster on 2 cores
             ctx = self.context(exclude)
             if strategy in USES_ANCHORS:  # re-anchor: representatives of regions with no label yet
-                ctx.anchors = self.pool.coverage.uncovered(self.embeddings, ctx.state)
+                ctx.anchors = self.pool.coverage.uncovered(ctx.embeddings, ctx.state)
             if self.query is not None and strategy in USES_QUERY:
                 ctx.query_near, ctx.query_sims = self.query_neighbours(n)
             picks = fn(ctx, n)

@@ -69,3 +69,15 @@ def write_result(res: dict, json_path=None) -> int:
     if json_path:
         Path(json_path).write_text(text)
     return 0
+
+
+def read_through(path, block: int = 64 << 20) -> float:
+    """Read a file once, front to back (into the OS page cache); return the seconds it took. The rounds
+    read scattered embedding rows; on a laptop the file is cached from when it was written, but this VM's
+    kernel pages out memory not touched for a minute (DAMON reclaim), so the bench warms it first."""
+    t = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        buf = bytearray(block)
+        while f.readinto(buf):
+            pass
+    return time.perf_counter() - t

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from desktop_app.core.index.hnsw import file_crc
+from desktop_app.core.index.hnsw import drop_cached, file_crc
 
 I8_STEP = 1.0 / 127  # usearch maps [-1, 1] onto int8 by truncating x * 127
 RERANK = 2  # candidates fetched per neighbour asked for, re-ranked by exact cosine (docs/scale.md)
@@ -23,6 +23,30 @@ RERANK = 2  # candidates fetched per neighbour asked for, re-ranked by exact cos
 # 32/128 gave 0.995 for 660 instead of 533 bytes per item and a 2.3x slower build (docs/scale.md).
 CONNECTIVITY = 32
 EXPANSION_ADD = 128
+
+
+def usearch_index_class():
+    """usearch's Index class, with onnxruntime loaded first: importing onnxruntime 1.32 after usearch 2.26
+    crashes the process (SIGSEGV in libstdc++'s codecvt, from onnxruntime's module initialiser), and
+    every project opens its encoder or the linear head's kernels (learning/kernels.py) sooner or later.
+    The other order is safe (tests/test_usearch_index.py runs both in a fresh process)."""
+    import onnxruntime  # noqa: F401  (the order matters, see above)
+    from usearch.index import Index
+
+    return Index
+
+
+PARALLEL_ITEMS = 1_000_000  # from this many items a round's few queries are worth a second thread
+
+
+def search_threads(queries: int, items: int) -> int:
+    """Threads for one search call. A round's 20 queries at 100k items took 2.6 ms on one thread and
+    9.2 ms on two (starting the threads costs more than the search); at 5M they took 72 ms on one
+    and 37 ms on two (docs/scale.md)."""
+    cores = os.cpu_count() or 1
+    if queries >= 256 or (items >= PARALLEL_ITEMS and queries >= 2):
+        return min(cores, queries)
+    return 1
 
 
 class UsearchIndex:
@@ -35,7 +59,7 @@ class UsearchIndex:
     def __init__(self, dim: int, max_elements: int, *, connectivity: int = CONNECTIVITY,
                  expansion_add: int = EXPANSION_ADD, ef: int = 128, dtype: str | None = None, rerank: int = RERANK):
         dtype = dtype or self.dtype
-        from usearch.index import Index
+        Index = usearch_index_class()
 
         self.dim = dim
         self._ef = ef
@@ -108,11 +132,8 @@ class UsearchIndex:
 
     def _search(self, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
-            self._index.expansion_search = max(self._ef, k + 1)  # type: ignore[misc]
-            # a round's few queries run on one thread: 20 queries took 2.6 ms on one thread and
-            # 9.2 ms on two (starting the threads costs more than the search, on 2 busy cores);
-            # at 5M the round's 20 queries on two threads gave the same round time (docs/scale.md)
-            found: Any = self._index.search(q, k, threads=1 if len(q) < 256 else (os.cpu_count() or 1))
+            self._index.expansion_search = max(self._ef, k + 1)
+            found: Any = self._index.search(q, k, threads=search_threads(len(q), len(self._index)))
         keys = np.asarray(found.keys, np.int64).reshape(len(q), -1)
         sims = (1.0 - np.asarray(found.distances, np.float32)).reshape(len(q), -1)
         counts = np.asarray(found.counts).reshape(-1)
@@ -146,8 +167,7 @@ class UsearchIndex:
     @classmethod
     def load(cls, path: Path, dim: int, ef: int = 128, crc: int | None = None) -> "UsearchIndex":
         """Load a saved index; with `crc`, a file whose checksum differs is refused (ValueError)."""
-        from usearch.index import Index
-
+        Index = usearch_index_class()
         if crc is not None and file_crc(path) != crc:
             raise ValueError(f"{path} is damaged (checksum mismatch)")
         try:
@@ -165,6 +185,7 @@ class UsearchIndex:
         self.rerank = RERANK
         self._rows = None
         self._index = index
-        self._index.expansion_search = ef  # type: ignore[misc]
+        self._index.expansion_search = ef
+        drop_cached(path)
         return self
 

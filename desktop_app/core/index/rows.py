@@ -148,6 +148,32 @@ class RowCache:
         return out
 
 
+class CachedRows:
+    """The embeddings as selection reads them (`x[ids]`, slices, len, shape): rows the RowCache holds
+    come from it, the others from the embeddings; the same values either way. Over a RowFile every
+    uncached row is a pread: at 5M items re-reading the 2,000 labeled rows each round took 18 ms."""
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, cache: RowCache):
+        self.cache = cache
+        self.shape = tuple(cache.embeddings.shape)
+
+    def __len__(self) -> int:
+        return len(self.cache.embeddings)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.cache.embeddings, dtype)
+
+    def __getitem__(self, key):
+        if isinstance(key, (list, np.ndarray)):
+            idx = np.asarray(key)
+            if idx.ndim == 1 and idx.dtype.kind in "iu" and (len(idx) == 0 or idx.min() >= 0):
+                return self.cache.gather(idx)
+        return self.cache.embeddings[key]
+
+
 _controller = None
 
 

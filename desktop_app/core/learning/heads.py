@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from desktop_app.core.learning.kernels import linear_proba, probabilities  # noqa: F401  (mlp.py's softmax)
+
 _blas = None
 
 
@@ -67,7 +69,8 @@ class LinearHead:
         if not self.is_fitted:
             k = max(1, len(self.classes_))
             return np.full((n, k), 1.0 / k, dtype=np.float32)
-        return probabilities(self.decision(X))
+        assert self.coef_ is not None and self.intercept_ is not None
+        return linear_proba(X, self.coef_, self.intercept_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if len(self.classes_) == 0:
@@ -112,13 +115,3 @@ class LinearHead:
 
 
 HEADS = {"logreg": LinearHead}
-
-
-def probabilities(z: np.ndarray) -> np.ndarray:
-    """Class probabilities from decision values: a sigmoid for one column (binary), else a softmax."""
-    if z.shape[1] == 1:
-        p = 1.0 / (1.0 + np.exp(-z[:, 0]))
-        return np.stack([1 - p, p], axis=1).astype(np.float32)
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)

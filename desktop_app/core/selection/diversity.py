@@ -54,6 +54,22 @@ def cluster_thin(vecs: np.ndarray, scores: np.ndarray, n: int, seed: int) -> lis
     return keep
 
 
+def top_order(scores: np.ndarray, m: int) -> np.ndarray:
+    """np.argsort(-scores, kind="stable")[:m] without sorting everything: the m-th best score found
+    by a partition, then only the scores at least that good sorted (ties kept in index order, as the
+    stable sort keeps them). 229k pool scores: 24 ms sorted, ~3 ms this way."""
+    neg = -np.asarray(scores)
+    if m >= len(neg):
+        return np.argsort(neg, kind="stable")
+    if m <= 0:
+        return np.empty(0, np.int64)
+    kth = np.partition(neg, m - 1)[m - 1]
+    if np.isnan(kth):  # NaN scores sort last: let the full sort place them
+        return np.argsort(neg, kind="stable")[:m]
+    cand = np.flatnonzero(neg <= kth)
+    return cand[np.argsort(neg[cand], kind="stable")][:m]
+
+
 def thin_batch(ctx: SelectionContext, cand: np.ndarray, scores: np.ndarray, n: int,
                reason, widen: int | None = None) -> list[Pick]:
     """Take the top widen*n candidates by score (10n: clustering needs room to diversify; 4n was worse on the
@@ -65,7 +81,7 @@ def thin_batch(ctx: SelectionContext, cand: np.ndarray, scores: np.ndarray, n: i
     if len(cand) == 0 or n <= 0:
         return []
     widen = WIDEN if widen is None else widen
-    order = np.argsort(-scores, kind="stable")[: max(n, widen * n)]
+    order = top_order(scores, max(n, widen * n))
     top, top_scores = cand[order], scores[order]
     if len(top) > n:
         keep = cluster_thin(np.asarray(ctx.embeddings[top], np.float32), top_scores, n,
