@@ -63,7 +63,7 @@ def finish_round(session, asked: list, snapshot_idx: np.ndarray | None = None,
     result = RoundResult(stats)
     if session.head.is_fitted:
         result.head = session.head.to_arrays() if hasattr(session.head, "to_arrays") else None
-        X = np.asarray(session.embeddings[lab], np.float32)
+        X = session.rows_of(lab)
         cv = stopping.cv_accuracy(head_factory or default_head_factory(session), X, session.state[lab],
                                   folds=CV_FOLDS, seed=CV_SEED, max_items=CV_MAX_ITEMS)
         if cv:

@@ -86,10 +86,15 @@ class Session:
         t = time.perf_counter()
         lab = self.labeled
         if len(lab):
-            X = self.rows.gather(lab) if self.rows.embeddings is self.embeddings else self.embeddings[lab]
-            self.head.fit(np.asarray(X, np.float32), self.state[lab])
+            self.head.fit(self.rows_of(lab), self.state[lab])
         self.last_fit_ms = (time.perf_counter() - t) * 1000
         return self.last_fit_ms
+
+    def rows_of(self, idx: np.ndarray) -> np.ndarray:
+        """float32 embeddings of `idx`; rows the pool's in-RAM copy holds come from it (over a RowFile each
+        other row is a pread: the labeled rows are read each round, by the refit and the CV accuracy)."""
+        X = self.rows.gather(idx) if self.rows.embeddings is self.embeddings else self.embeddings[idx]
+        return np.asarray(X, np.float32)
 
     def predict_proba(self, idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx, dtype=np.int64)

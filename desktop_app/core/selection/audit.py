@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from desktop_app.core.selection.base import Pick, SelectionContext
+from desktop_app.core.selection.base import UNLABELED, Pick, SelectionContext
 
 REASON = "audit: drawn at random from the unlabeled items, to measure accuracy"
 
@@ -24,8 +24,11 @@ def with_audit(ctx: SelectionContext, picks: list[Pick], n: int, share: float) -
     k = audit_count(share, min(n, len(picks)), ctx.rng)
     if k == 0:
         return picks
-    taken = np.array([p.idx for p in picks], np.int64)
-    cand = np.setdiff1d(ctx.unlabeled, taken, assume_unique=False)
+    # the unlabeled items not picked, in index order: np.setdiff1d(ctx.unlabeled, taken) without its sort
+    # of every unlabeled id (seconds at 5M items, on each round of the app)
+    free = ctx.state == UNLABELED
+    free[np.array([p.idx for p in picks], np.int64)] = False
+    cand = np.flatnonzero(free)
     if len(cand) == 0:
         return picks
     draw = ctx.rng.choice(cand, size=min(k, len(cand)), replace=False)
