@@ -43,7 +43,8 @@ PARALLEL_ITEMS = 1_000_000  # from this many items a round's few queries are wor
 def _let_others_run() -> Callable[[int, int], bool]:
     """usearch's load holds the GIL throughout: at 5M items the GUI froze for 7 s while a worker loaded
     the index. It calls this once per node; every 20 ms it sleeps for no time, which hands the GIL to the
-    GUI thread. Measured at 5M: the longest freeze 1.1 s instead of 7.1 s, the load 15 s instead of 7.4."""
+    GUI thread. Measured at 5M: the longest freeze 2.2 s instead of 7.1 s (the part before usearch starts
+    calling back), the load 7.3 s as before (docs/scale.md)."""
     last = [time.perf_counter()]
 
     def progress(done: int, total: int) -> bool:
