@@ -211,3 +211,21 @@ def test_unknown_source_options_do_not_stop_a_rescan(project, tmp_path):
     _sql(project, "UPDATE meta SET value='{\"zzz\": 1, \"id_column\": \"id\"}' WHERE key='source_options'")
     rc, out, err = cli("scan", project)
     assert rc == 0 and "added 0 new items" in out, err
+
+
+def test_an_item_row_deleted_by_another_program_is_never_asked(project, tmp_path):
+    """idx is dense 0..n-1 and Project.n_items is max(idx) + 1 (no count of every row); a row deleted from
+    outside leaves a hole that is excluded, not a state array too short for the last item."""
+    con = sqlite3.connect(project)
+    gone, uid = con.execute("SELECT idx, uid FROM items WHERE idx > 0 AND idx NOT IN (SELECT idx FROM labels) "
+                            "AND idx NOT IN (SELECT idx FROM queue) LIMIT 1").fetchone()
+    n = int(con.execute("SELECT count(*) FROM items").fetchone()[0])
+    con.close()
+    _sql(project, "PRAGMA foreign_keys=OFF", ("DELETE FROM items WHERE idx=?", (gone,)))
+    with Project.open(project) as p:
+        assert p.n_items == n
+        assert build_state(p)[gone] != UNLABELED
+    status = _works(project, tmp_path)
+    assert status["n_items"] == n - 1  # status counts the rows that are there
+    for _ in range(2):
+        assert uid not in {item["id"] for item in _answer_batch(project)}
