@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from desktop_app import __version__
@@ -83,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"shoal: error: {sqlite_problem(e, getattr(args, 'project', 'the project file'))}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader left (`shoal status --json P | head`): quiet, as a Unix tool ends on SIGPIPE
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's last flush of stdout raises nothing
+        return 141
     except OSError as e:
         print(f"shoal: error: {e.strerror or e}{': ' + str(e.filename) if e.filename else ''}", file=sys.stderr)
         return 2

@@ -165,7 +165,12 @@ def test_usearch_reranks_its_int8_candidates_by_exact_cosine(tmp_path):
     assert recall(found) > recall(plain) and recall(found) >= 0.99, (recall(plain), recall(found))
     exact = np.einsum("nd,nkd->nk", q, X[found])
     assert np.allclose(sims, exact, atol=1e-5)  # the similarities are the float32 ones, not int8's
-    assert np.all(np.diff(sims, axis=1) <= 1e-6) and (found[:, 0] == np.arange(len(X))[::97][:150]).all()
+    assert np.all(np.diff(sims, axis=1) <= 1e-6)  # nearest first, by the exact similarity
+    # each query is an item: first wherever the graph found it. The graph is approximate and built on all
+    # cores, so which rare query it misses depends on thread timing (one of 150 missed in a CI run)
+    own = np.arange(len(X))[::97][:150]
+    hit = (found == own[:, None]).any(axis=1)
+    assert hit.mean() >= 0.98 and (found[hit, 0] == own[hit]).all(), (hit.mean(), found[hit, 0][:5])
     assert all(len(set(r.tolist())) == 100 for r in found)  # no id twice
     index.rerank = 1  # the setting off: the int8 answer as before
     assert np.array_equal(index.query(q, 100)[0], plain)

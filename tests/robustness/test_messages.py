@@ -87,3 +87,15 @@ def test_ctrl_c_while_a_library_initialises_is_an_interruption_not_a_crash(capsy
     assert cli.main(["status", "x.shoal"]) == 130
     err = capsys.readouterr().err
     assert err.strip().endswith("shoal: interrupted; everything done so far is saved") and "Traceback" not in err
+
+
+def test_a_reader_that_leaves_early_gets_no_error_line(text_project):
+    """`shoal status --json P | head -c 0`: the pipe closes under the CLI; it ends quietly (exit 141, as on
+    SIGPIPE), not with "shoal: error: Broken pipe" or a traceback."""
+    proj = text_project()
+    p = subprocess.Popen([sys.executable, "-m", "desktop_app", "status", "--json", str(proj)], env=_env(),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.close()  # the reader leaves before the CLI has written anything (it is still starting)
+    err = p.stderr.read().decode()
+    rc = p.wait(timeout=120)
+    assert rc == 141 and err == "", (rc, err)
