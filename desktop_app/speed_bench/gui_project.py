@@ -6,20 +6,22 @@ from the truth file the way the label buttons do, and report what a person waits
 `shoal bench` times the session's round (refit + selection); this adds what the app does around it
 (stopping signals, saving, SQLite) and the GUI thread. PACE: seconds per answer over each batch's last
 five items (a person's pace; the mid-batch round runs then); 0.02 answers at machine speed. Prints one
-JSON line: open -> first item, the wait after each batch, the event loop's stalls (a 10 ms timer), peak
+JSON line: open -> first item, the wait after each batch, the event loop's stalls (gui_stall's heartbeat), peak
 RSS; writes a screenshot and one taken 3 s into the first wait. Settings and logs go to a temporary home.
 """
 from __future__ import annotations
 
 import json
 import os
-import resource as rs
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from desktop_app.speed_bench.common import pct, peak_rss_mb
+from desktop_app.speed_bench.gui_stall import TICK_MS, stalls
 
 
 def main(argv: list[str]) -> int:
@@ -29,7 +31,7 @@ def main(argv: list[str]) -> int:
         os.environ[var] = str(home / var.lower())
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     pace = float(os.environ.get("PACE", "0.02"))
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     from desktop_app.app import main_window, make_app
 
@@ -48,16 +50,11 @@ def main(argv: list[str]) -> int:
                 raise TimeoutError("the app did not get there in time")
             spin(0.02)
 
-    gaps, last = [], [time.perf_counter()]
-
-    def tick() -> None:
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
+    ticks: list[float] = []  # the event loop's heartbeat, as speed_bench.gui_stall measures it
     timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start(TICK_MS)
     w = main_window()
     w.resize(1280, 800)
     w.show()
@@ -81,9 +78,8 @@ def main(argv: list[str]) -> int:
         wait(lambda: not w.pc.runner.busy("round") and w.pc.current() is not None)
         waits.append(time.perf_counter() - t1)
     res["after_batch_wait_s"] = waits
-    g = np.array(gaps) * 1000 - 10
-    res.update(stall_p99_ms=float(np.percentile(g, 99)), stall_max_ms=float(g.max()),
-               peak_rss_mb=rs.getrusage(rs.RUSAGE_SELF).ru_maxrss / 1024, screenshot=str(out))
+    late = stalls(ticks)
+    res.update(stall_p99_ms=pct(late, 99), stall_max_ms=float(late.max()), peak_rss_mb=peak_rss_mb(), screenshot=str(out))
     spin(1.0)
     w.grab().save(str(out))
     print(json.dumps(res))
